@@ -1,0 +1,199 @@
+r"""Half-sweeps of ALS and ALS-GMWS over a self-similar block-sparse TT law (ALGORITHMS.md A6-A7, Algorithm 1).
+
+A half-sweep visits modes ``l = 1..d`` left to right; at every mode it fits every core type used there:
+
+- the left-outside core (type 1), common left environment (the shared prefix chain), right environments summed
+  over every equation whose window starts later (kept in square-root form, :mod:`explorer.learning.local`);
+- the window cores (types ``2..2L+2``), each used by exactly one equation;
+- the right-outside core (type ``2L+3``), right environment common (the shared suffix chain). ALS-GMWS fits it
+  on the equations whose window ended earlier (left neighbour of type ``2L+3``) only, then fits a block-diagonal
+  gauge ``U`` for the one equation entering the shared chain: its window-end core ``C_{l-1}^{(2L+2)} -> C U``
+  (seed eq. 45). Without gauge mediation (the ``shared`` baseline) the core is fitted on all its equations.
+
+Cores whose successors are used only by equations passing through them are left-orthogonalised after their fit
+with a block-preserving QR, the factor ``R`` pushed into the successors (the left-outside chain and the window
+cores before the window end). The right-to-left half-sweep is the same code run on the mirrored chain
+(:meth:`Chain.reflected`: modes reversed, cores transposed, type ``t -> 2L + 4 - t``), which turns the seed's
+"mirrored" rules (left-outside core fitted on the later windows, window-start core gauge-fixed) into the ones
+above. Every environment is carried along the chain, so a half-sweep costs :math:`O(N d (2L+3) r^3 p)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from explorer.learning.local import Common, Single, Sums, solve_core, solve_gauge
+from explorer.learning.selection import LEFT_TYPE, right_type, window
+from explorer.tt.blocksparse import block_qr
+from explorer.tt.contraction import apply_left, apply_right
+
+__all__ = ["Chain", "half_sweep"]
+
+
+@dataclass
+class Chain:
+    """A law's cores with the data, oriented so that a half-sweep runs left to right."""
+
+    cores: dict
+    masks: list
+    blocks: list
+    left_vec: np.ndarray
+    right_vec: np.ndarray
+    features: np.ndarray
+    targets: np.ndarray
+    interaction_length: int
+
+    @property
+    def modes(self) -> int:
+        return len(self.masks)
+
+    def reflected(self) -> Chain:
+        """The mirrored chain: mode ``m -> d-1-m``, type ``t -> 2L+4-t``, cores transposed."""
+        d, lint = self.modes, self.interaction_length
+        return Chain(
+            cores={(d - 1 - m, 2 * lint + 4 - t): c.transpose(2, 1, 0) for (m, t), c in self.cores.items()},
+            masks=[mk.transpose(2, 1, 0) for mk in reversed(self.masks)],
+            blocks=list(reversed(self.blocks)),
+            left_vec=self.right_vec,
+            right_vec=self.left_vec,
+            features=self.features[:, ::-1],
+            targets=self.targets[:, ::-1],
+            interaction_length=lint,
+        )
+
+
+@dataclass
+class _FarSide:
+    """Right environments from the cores before the half-sweep changes them."""
+
+    suffix: dict
+    window_right: dict
+    summed_right: dict
+
+
+def _far_side(chain: Chain) -> _FarSide:
+    d, lint, cores, feats = chain.modes, chain.interaction_length, chain.cores, chain.features
+    n = feats.shape[0]
+    rtype = right_type(lint)
+    suffix = {d: np.broadcast_to(chain.right_vec, (n, chain.right_vec.size))}
+    for m in range(d - 1, -1, -1):
+        if (m, rtype) not in cores:
+            break
+        suffix[m] = apply_right(cores[(m, rtype)], feats[:, m], suffix[m + 1])
+    window_right, start_right = {}, {}
+    for e in range(d):
+        modes = window(d, lint, e)
+        v = suffix[modes.stop]
+        for m in reversed(modes):
+            window_right[(e, m)] = v
+            v = apply_right(cores[(m, m - e + lint + 2)], feats[:, m], v)
+        start_right[e] = v
+    summed, acc = {}, None
+    for m in range(d - 2 - lint, -1, -1):
+        e = m + lint + 1
+        eq = Single(start_right[e], chain.targets[:, e])
+        if acc is None:
+            acc = eq.sums()
+        else:
+            acc = acc.transported_right(cores[(m + 1, LEFT_TYPE)], feats[:, m + 1]).add(eq)
+        summed[m] = acc
+    return _FarSide(suffix, window_right, summed)
+
+
+def _push_right(chain: Chain, key, successors) -> None:
+    """Left-orthogonalise core ``key`` and move its ``R`` into the successor cores that exist."""
+    mode = key[0]
+    if mode + 1 >= chain.modes:
+        return
+    q, r = block_qr(chain.cores[key], chain, mode)
+    chain.cores[key] = q
+    for succ in successors:
+        if succ in chain.cores:
+            chain.cores[succ] = np.einsum("ab,bpc->apc", r, chain.cores[succ])
+
+
+def _windows_starting(d: int, lint: int, mode: int) -> range:
+    if mode == 0:
+        return range(min(lint + 1, d))
+    return range(mode + lint, min(mode + lint + 1, d))
+
+
+class _RightSweep:
+    """State of one left-to-right half-sweep."""
+
+    def __init__(self, chain: Chain, gauge: bool, ridge: float):
+        self.chain, self.gauge, self.ridge = chain, gauge, ridge
+        self.far = _far_side(chain)
+        n = chain.features.shape[0]
+        self.prefix = np.broadcast_to(chain.left_vec, (n, chain.left_vec.size))
+        self.window_left: dict = {}
+        self.ended: Sums | None = None
+        self.gauges: list = []
+
+    def run(self) -> list:
+        for m in range(self.chain.modes):
+            for e in _windows_starting(self.chain.modes, self.chain.interaction_length, m):
+                self.window_left[e] = self.prefix
+            self._left_outside(m)
+            self._window_cores(m)
+            self._right_outside(m)
+        return self.gauges
+
+    def _solve(self, key, left, right) -> None:
+        m = key[0]
+        self.chain.cores[key] = solve_core(left, self.chain.features[:, m], right, self.chain.masks[m], self.ridge)
+
+    def _left_outside(self, m: int) -> None:
+        key = (m, LEFT_TYPE)
+        if key not in self.chain.cores:
+            return
+        self._solve(key, Common(self.prefix), self.far.summed_right[m])
+        _push_right(self.chain, key, [(m + 1, LEFT_TYPE), (m + 1, 2)])
+        self.prefix = apply_left(self.prefix, self.chain.cores[key], self.chain.features[:, m])
+
+    def _window_cores(self, m: int) -> None:
+        d, lint = self.chain.modes, self.chain.interaction_length
+        for t in range(2, 2 * lint + 3):
+            e = m - t + lint + 2
+            if not 0 <= e < d:
+                continue
+            key = (m, t)
+            right = Single(self.far.window_right[(e, m)], self.chain.targets[:, e])
+            self._solve(key, Common(self.window_left[e]), right)
+            if t < 2 * lint + 2:
+                _push_right(self.chain, key, [(m + 1, t + 1)])
+            self.window_left[e] = apply_left(self.window_left[e], self.chain.cores[key], self.chain.features[:, m])
+
+    def _right_outside(self, m: int) -> None:
+        lint, cores = self.chain.interaction_length, self.chain.cores
+        key = (m, right_type(lint))
+        if key not in cores:
+            return
+        e = m - lint - 1
+        eq = Single(self.window_left[e], self.chain.targets[:, e])
+        right = Common(self.far.suffix[m + 1])
+        if self.gauge and self.ended is not None:
+            self._solve(key, self.ended, right)
+            eq = self._gauge_fix(m, eq)
+            group = self.ended.add(eq)
+        else:
+            group = eq.sums() if self.ended is None else self.ended.add(eq)
+            self._solve(key, eq if self.ended is None else group, right)
+        self.ended = group.transported_left(cores[key], self.chain.features[:, m])
+
+    def _gauge_fix(self, m: int, eq: Single) -> Single:
+        """Fit ``U`` for the equation entering the shared chain at ``m`` and apply it to its window end."""
+        cores, lint = self.chain.cores, self.chain.interaction_length
+        b = apply_right(cores[(m, right_type(lint))], self.chain.features[:, m], self.far.suffix[m + 1])
+        u = solve_gauge(eq.v, b, eq.y, self.chain.blocks[m], self.ridge)
+        end = (m - 1, 2 * lint + 2)
+        cores[end] = np.einsum("apb,bc->apc", cores[end], u)
+        self.gauges.append({"mode": end[0], "type": end[1], "equation": m - lint - 1, "U": u})
+        return Single(eq.v @ u, eq.y)
+
+
+def half_sweep(chain: Chain, gauge: bool = True, ridge: float = 0.0) -> list[dict]:
+    """One left-to-right half-sweep, fitting every core in place; returns the gauges applied (chain orientation)."""
+    return _RightSweep(chain, gauge, ridge).run()

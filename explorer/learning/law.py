@@ -1,0 +1,161 @@
+r"""A learned (or constructed) self-similar law: one block-sparse TT per equation with shared cores.
+
+Seed eq. 40: :math:`f_k(x) = C_1^{(S_{k1})}[\Psi(x_1)] \cdots C_d^{(S_{kd})}[\Psi(x_d)]\,\mathbf{1}` with the
+selection table :math:`S^L` of eq. 41. Evaluation shares work between equations: the left-outside cores (type 1)
+form one common prefix chain and the right-outside cores (type ``2L+3``) one common suffix chain, so evaluating all
+``d`` equations costs :math:`O(N d (2L+3) r^2 p)`, linear in ``d``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from explorer.dictionaries import Dictionary, make_dictionary
+from explorer.learning.selection import LEFT_TYPE, right_type, selection_table, window
+from explorer.tt.blocksparse import BlockSparseTT, random_core
+from explorer.tt.contraction import apply_left, apply_right
+from explorer.tt.structure import BlockStructure
+
+__all__ = ["SelfSimilarLaw", "Core", "relative_residual"]
+
+Core = tuple[int, int]
+"""Key of a core: ``(mode, type)`` with a 0-based mode and a 1-based activation type."""
+
+
+@dataclass
+class SelfSimilarLaw:
+    """Cores ``C_l^{(t)}`` of a self-similar block-sparse TT law and the dictionary they act on.
+
+    Parameters
+    ----------
+    structure : BlockStructure
+        Shared by all cores (mode ``l`` uses ``structure.masks[l]`` whatever its type).
+    dictionary : Dictionary
+    interaction_length : int
+        ``L`` of the selection table (window of ``2L + 1`` modes).
+    cores : dict
+        ``{(mode, type): array (r_l, p, r_{l+1})}`` for every type used at every mode.
+    history : list of dict
+        Per-sweep records of the learner that produced the law.
+    """
+
+    structure: BlockStructure
+    dictionary: Dictionary
+    interaction_length: int
+    cores: dict = field(default_factory=dict)
+    history: list = field(default_factory=list)
+
+    @property
+    def modes(self) -> int:
+        return self.structure.modes
+
+    @property
+    def table(self) -> np.ndarray:
+        return selection_table(self.modes, self.interaction_length)
+
+    def core_keys(self) -> list[Core]:
+        """Every ``(mode, type)`` used by some equation, in sweep order."""
+        table = self.table
+        return [(m, int(t)) for m in range(self.modes) for t in np.unique(table[:, m])]
+
+    @classmethod
+    def random(cls, structure, dictionary, interaction_length, seed=None) -> SelfSimilarLaw:
+        rng = np.random.default_rng(seed)
+        law = cls(structure, dictionary, interaction_length)
+        for m, t in law.core_keys():
+            law.cores[(m, t)] = random_core(structure.masks[m], rng)
+        return law
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """``fhat(X)`` of shape ``(N, d)``."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.modes:
+            raise ValueError(f"X must have shape (N, {self.modes}), got {X.shape}")
+        return self.evaluate_features(self.dictionary.evaluate(X))
+
+    def evaluate_features(self, features: np.ndarray) -> np.ndarray:
+        """All equations at features ``(N, d, p)`` with the shared prefix and suffix chains."""
+        d, lint = self.modes, self.interaction_length
+        n = features.shape[0]
+        prefix = [np.ones((n, 1))]
+        for m in range(d):
+            if (m, LEFT_TYPE) not in self.cores:
+                break
+            prefix.append(apply_left(prefix[-1], self.cores[(m, LEFT_TYPE)], features[:, m]))
+        suffix = {d: np.ones((n, self.structure.ranks[d]))}
+        rtype = right_type(lint)
+        for m in range(d - 1, -1, -1):
+            if (m, rtype) not in self.cores:
+                break
+            suffix[m] = apply_right(self.cores[(m, rtype)], features[:, m], suffix[m + 1])
+        out = np.empty((n, d))
+        for e in range(d):
+            modes = window(d, lint, e)
+            v = prefix[modes.start]
+            for m in modes:
+                v = apply_left(v, self.cores[(m, m - e + lint + 2)], features[:, m])
+            out[:, e] = np.einsum("nr,nr->n", v, suffix[modes.stop])
+        return out
+
+    def equation_tt(self, equation: int) -> BlockSparseTT:
+        """The tensor train of ``f_equation`` alone (for dense contraction in tests and displays)."""
+        row = self.table[equation]
+        return BlockSparseTT(self.structure, [self.cores[(m, int(row[m]))] for m in range(self.modes)])
+
+    def block_norms(self, mode: int, kind: int) -> np.ndarray:
+        """Frobenius norms of the blocks of core ``(mode, kind)``: array ``(labels left, p, labels right)``."""
+        core = self.cores[(mode, kind)]
+        left = self.structure.label_blocks(mode)
+        right = self.structure.label_blocks(mode + 1)
+        norms = np.zeros((len(left), core.shape[1], len(right)))
+        for a, ba in enumerate(left):
+            for b, bb in enumerate(right):
+                norms[a, :, b] = np.linalg.norm(core[ba.slice, :, bb.slice], axis=(0, 2))
+        return norms
+
+    def parameter_count(self) -> int:
+        """Allowed entries over all distinct cores (shared cores counted once)."""
+        return int(sum(self.structure.masks[m].sum() for m, _ in self.cores))
+
+    def residuum(self, X: np.ndarray, F: np.ndarray) -> float:
+        """``sqrt(sum ||fhat(x) - f(x)||^2 / sum ||f(x)||^2)`` (ALGORITHMS.md A1)."""
+        return relative_residual(self.predict(X), F)
+
+    def save(self, path) -> None:
+        """``.npz`` with one array per core and JSON metadata (structure, dictionary, L, history); no pickle."""
+        meta = {
+            "structure": self.structure.describe(),
+            "dictionary": self.dictionary.describe(),
+            "interaction_length": self.interaction_length,
+            "history": self.history,
+        }
+        arrays = {f"core_{m}_{t}": c for (m, t), c in self.cores.items()}
+        np.savez(path, metadata=np.array(json.dumps(meta)), **arrays)
+
+    @classmethod
+    def load(cls, path) -> SelfSimilarLaw:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["metadata"]))
+            st = meta["structure"]
+            structure = BlockStructure(
+                st["degrees"], st["modes"], st["max_block_size"], st["total_degrees"], st["dense"]
+            )
+            dic = meta["dictionary"]
+            dictionary = make_dictionary(dic["name"], dic["degree"], dic.get("domain"))
+            law = cls(structure, dictionary, meta["interaction_length"], history=meta["history"])
+            for key in data.files:
+                if key.startswith("core_"):
+                    _, m, t = key.split("_")
+                    law.cores[(int(m), int(t))] = data[key]
+        return law
+
+
+def relative_residual(prediction: np.ndarray, reference: np.ndarray) -> float:
+    """``||prediction - reference||_F / ||reference||_F``."""
+    denom = np.linalg.norm(reference)
+    if denom == 0:
+        raise ValueError("reference values are all zero: the relative residual is undefined")
+    return float(np.linalg.norm(prediction - reference) / denom)

@@ -1,0 +1,142 @@
+"""The sweep loop shared by every learning method: a generator yielding one :class:`SweepReport` per sweep.
+
+A sweep is a left-to-right half-sweep followed by the mirrored right-to-left one (Algorithm 1 and its mirror).
+The loop stops at a target training residual, on stagnation (relative decrease below a tolerance), at the sweep
+limit, or when the consumer stops iterating: the law holds what was learned so far at every yield.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from explorer.learning.als import Chain, half_sweep
+from explorer.learning.law import SelfSimilarLaw, relative_residual
+
+__all__ = ["SweepReport", "StopRule", "als_sweeps"]
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did.
+
+    Attributes
+    ----------
+    sweep : int
+        1-based sweep number.
+    train_residual : float
+        Relative residual on the training data after the sweep.
+    test_residuum : float or None
+        Relative residuum on the test data (when given).
+    seconds : float
+        Wall time of the sweep's fitting (residual evaluations excluded).
+    elapsed : float
+        Wall time since the start, evaluations included.
+    gauges : list of dict
+        Gauge matrices applied in this sweep: ``mode``, ``type``, ``equation``, ``side`` and ``U`` (a core
+        ``C -> C U`` for ``side == "right"``, ``C -> U C`` for ``side == "left"``).
+    law : SelfSimilarLaw
+        The law being learned (live object).
+    stop : str or None
+        Why the loop ends after this sweep (``"target"``, ``"stagnation"``, ``"sweeps"``), or None.
+    """
+
+    sweep: int
+    train_residual: float
+    test_residuum: float | None
+    seconds: float
+    elapsed: float
+    gauges: list = field(repr=False)
+    law: SelfSimilarLaw = field(repr=False)
+    stop: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "sweep": self.sweep,
+            "train_residual": self.train_residual,
+            "test_residuum": self.test_residuum,
+            "seconds": self.seconds,
+            "elapsed": self.elapsed,
+            "gauges": len(self.gauges),
+        }
+
+
+@dataclass
+class StopRule:
+    """Sweep limit, target training residual and stagnation tolerance."""
+
+    sweeps: int = 10
+    target: float = 0.0
+    stagnation: float = 1e-3
+
+    def reason(self, sweep: int, history: list[float]) -> str | None:
+        if history[-1] <= self.target:
+            return "target"
+        if sweep >= self.sweeps:
+            return "sweeps"
+        if len(history) >= 3 and history[-2] > 0 and (history[-2] - history[-1]) / history[-2] < self.stagnation:
+            return "stagnation"
+        return None
+
+
+def _chain(law: SelfSimilarLaw, features: np.ndarray, targets: np.ndarray) -> Chain:
+    st = law.structure
+    return Chain(
+        cores=law.cores,
+        masks=st.masks,
+        blocks=st.blocks,
+        left_vec=np.ones(st.ranks[0]),
+        right_vec=np.ones(st.ranks[-1]),
+        features=features,
+        targets=targets,
+        interaction_length=law.interaction_length,
+    )
+
+
+def _sweep(law: SelfSimilarLaw, features, targets, gauge: bool, ridge: float) -> list[dict]:
+    chain = _chain(law, features, targets)
+    gauges = [dict(g, side="right") for g in half_sweep(chain, gauge, ridge)]
+    mirror = chain.reflected()
+    d, lint = law.modes, law.interaction_length
+    for g in half_sweep(mirror, gauge, ridge):
+        gauges.append(dict(g, mode=d - 1 - g["mode"], type=2 * lint + 4 - g["type"], U=g["U"].T, side="left"))
+    law.cores.clear()
+    law.cores.update(mirror.reflected().cores)
+    for key, core in law.cores.items():
+        law.cores[key] = np.ascontiguousarray(core)
+    return gauges
+
+
+def als_sweeps(
+    law: SelfSimilarLaw,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    gauge: bool = True,
+    ridge: float = 0.0,
+    stop: StopRule | None = None,
+    X_test: np.ndarray | None = None,
+    F_test: np.ndarray | None = None,
+):
+    """Fit ``law`` to ``Y ~ f(X)`` in place, yielding a :class:`SweepReport` after every sweep."""
+    stop = stop or StopRule()
+    features = law.dictionary.evaluate(X)
+    test_features = None if X_test is None else law.dictionary.evaluate(X_test)
+    history: list[float] = []
+    start = time.perf_counter()
+    for sweep in range(1, stop.sweeps + 1):
+        t0 = time.perf_counter()
+        gauges = _sweep(law, features, Y, gauge, ridge)
+        seconds = time.perf_counter() - t0
+        history.append(relative_residual(law.evaluate_features(features), Y))
+        if not np.isfinite(history[-1]):
+            raise FloatingPointError(f"training residual became {history[-1]} in sweep {sweep}; try ridge > 0")
+        test = None if test_features is None else relative_residual(law.evaluate_features(test_features), F_test)
+        reason = stop.reason(sweep, history)
+        report = SweepReport(sweep, history[-1], test, seconds, time.perf_counter() - start, gauges, law, reason)
+        law.history.append(report.as_dict())
+        yield report
+        if reason:
+            return

@@ -1,0 +1,42 @@
+r"""Contractions of TT cores with dictionary features, batched over samples.
+
+A core :math:`C` of shape ``(r, p, s)`` evaluated at features :math:`\psi \in \mathbb{R}^p` is the matrix
+:math:`C[\psi] = \sum_i \psi_i (C)_i` of shape ``(r, s)`` (seed eq. 4). Everything here is batched over ``N``
+samples: ``psi`` has shape ``(N, p)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["transfer", "apply_left", "apply_right", "flush_tiny", "TINY"]
+
+TINY = 1e-100
+"""Magnitudes below this are set to zero in environments: products of decaying entries along a long chain
+otherwise reach subnormal floats, which make BLAS calls orders of magnitude slower."""
+
+
+def flush_tiny(a: np.ndarray) -> np.ndarray:
+    """Set entries with ``|a| < TINY`` to zero, in place; returns ``a``."""
+    a[np.abs(a) < TINY] = 0.0
+    return a
+
+
+def transfer(core: np.ndarray, psi: np.ndarray) -> np.ndarray:
+    """Per-sample matrices ``C[psi_n]`` of shape ``(N, r, s)``."""
+    r, p, s = core.shape
+    return flush_tiny((psi @ core.transpose(1, 0, 2).reshape(p, r * s)).reshape(-1, r, s))
+
+
+def apply_left(v: np.ndarray, core: np.ndarray, psi: np.ndarray) -> np.ndarray:
+    """Row vectors times the core: ``out[n] = v[n] @ C[psi_n]``, ``v`` of shape ``(N, r)``."""
+    r, p, s = core.shape
+    tmp = (v @ core.reshape(r, p * s)).reshape(-1, p, s)
+    return flush_tiny(np.einsum("nps,np->ns", tmp, psi))
+
+
+def apply_right(core: np.ndarray, psi: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The core times column vectors: ``out[n] = C[psi_n] @ v[n]``, ``v`` of shape ``(N, s)``."""
+    r, p, s = core.shape
+    tmp = (v @ core.reshape(r * p, s).T).reshape(-1, r, p)
+    return flush_tiny(np.einsum("nrp,np->nr", tmp, psi))
