@@ -127,7 +127,9 @@ class LegendreDictionary(Dictionary):
         a, b = self._bounds(X.shape[1])
         t = 2.0 * (X - a) / (b - a) - 1.0
         if np.any(np.abs(t) > 1.0 + 1e-9):
-            warnings.warn("states lie outside the Legendre domain; features may be badly scaled", stacklevel=3)
+            warnings.warn(
+                "states lie outside the Legendre domain; features may be badly scaled", stacklevel=3
+            )
         scale = np.sqrt(2.0 * self.degrees + 1.0)
         return eval_legendre(self.degrees[None, None, :], t[:, :, None]) * scale
 

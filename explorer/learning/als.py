@@ -143,7 +143,9 @@ class _RightSweep:
 
     def _solve(self, key, left, right) -> None:
         m = key[0]
-        self.chain.cores[key] = solve_core(left, self.chain.features[:, m], right, self.chain.masks[m], self.ridge)
+        self.chain.cores[key] = solve_core(
+            left, self.chain.features[:, m], right, self.chain.masks[m], self.ridge
+        )
 
     def _left_outside(self, m: int) -> None:
         key = (m, LEFT_TYPE)
@@ -164,7 +166,9 @@ class _RightSweep:
             self._solve(key, Common(self.window_left[e]), right)
             if t < 2 * lint + 2:
                 _push_right(self.chain, key, [(m + 1, t + 1)])
-            self.window_left[e] = apply_left(self.window_left[e], self.chain.cores[key], self.chain.features[:, m])
+            self.window_left[e] = apply_left(
+                self.window_left[e], self.chain.cores[key], self.chain.features[:, m]
+            )
 
     def _right_outside(self, m: int) -> None:
         lint, cores = self.chain.interaction_length, self.chain.cores

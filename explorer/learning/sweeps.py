@@ -76,7 +76,11 @@ class StopRule:
             return "target"
         if sweep >= self.sweeps:
             return "sweeps"
-        if len(history) >= 3 and history[-2] > 0 and (history[-2] - history[-1]) / history[-2] < self.stagnation:
+        if (
+            len(history) >= 3
+            and history[-2] > 0
+            and (history[-2] - history[-1]) / history[-2] < self.stagnation
+        ):
             return "stagnation"
         return None
 
@@ -132,10 +136,16 @@ def als_sweeps(
         seconds = time.perf_counter() - t0
         history.append(relative_residual(law.evaluate_features(features), Y))
         if not np.isfinite(history[-1]):
-            raise FloatingPointError(f"training residual became {history[-1]} in sweep {sweep}; try ridge > 0")
-        test = None if test_features is None else relative_residual(law.evaluate_features(test_features), F_test)
+            raise FloatingPointError(
+                f"training residual became {history[-1]} in sweep {sweep}; try ridge > 0"
+            )
+        test = (
+            None if test_features is None else relative_residual(law.evaluate_features(test_features), F_test)
+        )
         reason = stop.reason(sweep, history)
-        report = SweepReport(sweep, history[-1], test, seconds, time.perf_counter() - start, gauges, law, reason)
+        report = SweepReport(
+            sweep, history[-1], test, seconds, time.perf_counter() - start, gauges, law, reason
+        )
         law.history.append(report.as_dict())
         yield report
         if reason:

@@ -89,7 +89,9 @@ class BlockStructure:
         self.max_degree = self.total_degrees[-1]
         self.label_sizes = self._block_sizes()
         if not self.label_sizes[-1]:
-            raise ValueError(f"no multi-index of {modes} modes reaches a total degree in {self.total_degrees}")
+            raise ValueError(
+                f"no multi-index of {modes} modes reaches a total degree in {self.total_degrees}"
+            )
         sparse_blocks = [_layout(sizes) for sizes in self.label_sizes]
         self.ranks = [sum(b.size for b in blocks) for blocks in sparse_blocks]
         if dense:

@@ -1,0 +1,76 @@
+"""A learning experiment as a param model: system, data and learner together.
+
+This is what the dashboard's Learn page, the notebooks and ``explorer learn`` drive: choose a system and its size,
+the number of training and test samples and the noise, and a :class:`~explorer.learning.learner.Learner`;
+:meth:`LearningExperiment.iterate` draws the data (seeded) and yields one report per sweep with the test residuum
+(ALGORITHMS.md A1) on fresh states.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import param
+
+from explorer.learning.learner import Learner
+from explorer.learning.presets import preset
+from explorer.systems import SYSTEMS, make_system
+
+__all__ = ["LearningExperiment"]
+
+
+class LearningExperiment(param.Parameterized):
+    """Data from a dynamical system and a learner that recovers its law."""
+
+    system = param.String(
+        default="fput", doc="fput, fput-disordered, dipoles, lennard-jones, or MODULE:CALLABLE (a user law)."
+    )
+    modes = param.Integer(default=20, bounds=(2, 5000), doc="Number of modes d.")
+    samples = param.Integer(default=1400, bounds=(1, 10_000_000), doc="Training samples N.")
+    test_samples = param.Integer(default=20_000, bounds=(0, 10_000_000), doc="Fresh test samples N'.")
+    noise = param.Number(default=0.0, bounds=(0, None), doc="Std of Gaussian noise added to the targets.")
+    seed = param.Integer(default=0, bounds=(0, None), doc="Seed of the data.")
+    domain = param.NumericTuple(default=None, length=2, allow_None=True, doc="Domain (a, b) for a user law.")
+    order = param.Integer(default=1, bounds=(1, 2), doc="Order of a user law (1: xdot = f, 2: xddot = f).")
+    learner = param.ClassSelector(class_=Learner, doc="The learner and its settings.")
+
+    def __init__(self, **params):
+        learner = params.pop("learner", None)
+        super().__init__(**params)
+        self.learner = learner or Learner(**preset(self.system))
+
+    def apply_preset(self) -> None:
+        """Set the learner to the seed's settings for the current system."""
+        self.learner.param.update(**preset(self.system))
+
+    def make_system(self):
+        if ":" in self.system:
+            kwargs = {"modes": self.modes, "order": self.order}
+            if self.domain is not None:
+                kwargs["domain"] = tuple(self.domain)
+            return make_system(self.system, **kwargs)
+        if self.system not in SYSTEMS:
+            raise ValueError(
+                f"system must be one of {sorted(SYSTEMS)} or MODULE:CALLABLE, got {self.system!r}"
+            )
+        system = make_system(self.system, modes=self.modes)
+        if "seed" in system.param:
+            system.seed = self.seed
+        return system
+
+    def data(self):
+        """Training pairs ``(X, Y)`` and test pairs ``(X_test, F_test)`` (noise-free test targets)."""
+        system = self.make_system()
+        X, Y = system.sample(self.samples, noise=self.noise, seed=self.seed)
+        if self.test_samples:
+            X_test, F_test = system.sample(self.test_samples, seed=self.seed + 1_000_003)
+        else:
+            X_test = F_test = None
+        return system, X, Y, X_test, F_test
+
+    def iterate(self):
+        """Generator of sweep reports (see :class:`~explorer.learning.sweeps.SweepReport`)."""
+        system, X, Y, X_test, F_test = self.data()
+        domain = system.domain
+        if self.learner.dictionary == "legendre" and self.domain is not None:
+            domain = np.asarray(self.domain, dtype=np.float64)
+        yield from self.learner.iterate(X, Y, domain=domain, X_test=X_test, F_test=F_test)

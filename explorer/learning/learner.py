@@ -1,0 +1,140 @@
+r"""The learner as a param model: method, ansatz and optimiser settings with bounds and docs.
+
+Methods (ALGORITHMS.md A7), all with the same interface and the same per-sweep reports:
+
+- ``gmws``: ALS with gauge-mediated weight sharing (seed Algorithm 1) on the selection table :math:`S^L`;
+- ``shared``: weight sharing *without* gauge mediation (every shared core fitted on all its equations; the
+  selection-tensor approach of GGR+20);
+- ``independent``: one block-sparse TT per equation (no sharing): the selection table with ``L = d - 1``, where
+  every core is used by one equation only;
+- ``dense``: the ``gmws`` algorithm with dense cores of the same ranks (no block sparsity).
+
+Initialisation: ``random`` (pass-through cores plus Gaussian noise) or ``window`` (our addition: per-equation
+least squares on the products of features of its window, turned into cores by a labelled TT-SVD, see
+:mod:`explorer.learning.window`), plus ``init_noise`` on every allowed entry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import param
+
+from explorer.dictionaries import make_dictionary
+from explorer.learning.law import SelfSimilarLaw
+from explorer.learning.sweeps import StopRule, als_sweeps
+from explorer.learning.window import window_regression_law
+from explorer.tt.structure import BlockStructure
+
+__all__ = ["Learner", "METHODS"]
+
+METHODS = ("gmws", "shared", "independent", "dense")
+
+
+def _check_array(name: str, value, shape=None) -> np.ndarray:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (N, d), got shape {arr.shape}")
+    if shape is not None and arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+class Learner(param.Parameterized):
+    """Learn ``f`` in ``xdot = f(x)`` (or ``xddot = f(x)``) with self-similar block-sparse tensor trains."""
+
+    method = param.Selector(default="gmws", objects=list(METHODS), doc="Optimiser / ansatz (see module doc).")
+    dictionary = param.Selector(
+        default="legendre", objects=["legendre", "monomial", "trigonometric"], doc="Functions of one mode."
+    )
+    degree = param.Integer(default=3, bounds=(1, 20), doc="Largest polynomial degree of the dictionary.")
+    total_degree = param.Integer(
+        default=3, bounds=(0, 60), doc="Bound lambda on the total degree (seed eq. 28)."
+    )
+    exact_degree = param.Boolean(
+        default=False,
+        doc="Total degree exactly lambda (dipoles: 'exactly two factors') instead of at most lambda.",
+    )
+    block_size = param.Integer(default=2, bounds=(1, 64), doc="Largest block size rho.")
+    interaction_length = param.Integer(
+        default=1, bounds=(0, None), doc="L of the selection table (window 2L+1)."
+    )
+    sweeps = param.Integer(default=10, bounds=(1, 1000), doc="Sweep limit (one sweep: left-right and back).")
+    target_residual = param.Number(default=0.0, bounds=(0, None), doc="Stop at this training residual.")
+    stagnation = param.Number(
+        default=1e-3, bounds=(0, 1), doc="Stop when the residual decreases less than this."
+    )
+    ridge = param.Number(
+        default=0.0, bounds=(0, None), doc="Ridge regularisation of local solves (0: min-norm)."
+    )
+    init = param.Selector(default="window", objects=["window", "random"], doc="Initialisation of the cores.")
+    init_noise = param.Number(
+        default=1e-3, bounds=(0, 10), doc="Gaussian noise added to every allowed entry."
+    )
+    seed = param.Integer(default=0, bounds=(0, None), doc="Seed of the initialisation.")
+
+    def total_degrees(self) -> list[int]:
+        return [self.total_degree] if self.exact_degree else list(range(self.total_degree + 1))
+
+    def make_dictionary(self, domain=None):
+        """The dictionary; Legendre is rescaled to ``domain`` (one interval or ``(d, 2)``)."""
+        if self.dictionary == "trigonometric":
+            return make_dictionary("trigonometric")
+        return make_dictionary(
+            self.dictionary, self.degree, domain if self.dictionary == "legendre" else None
+        )
+
+    def structure(self, modes: int, dictionary=None) -> BlockStructure:
+        dictionary = dictionary or self.make_dictionary()
+        return BlockStructure(
+            dictionary.degrees, modes, self.block_size, self.total_degrees(), dense=self.method == "dense"
+        )
+
+    def effective_interaction_length(self, modes: int) -> int:
+        if self.method == "independent":
+            return modes - 1
+        if self.interaction_length >= modes:
+            raise ValueError(f"interaction_length must be < modes ({modes}), got {self.interaction_length}")
+        return self.interaction_length
+
+    def initial_law(self, X: np.ndarray, Y: np.ndarray, domain=None) -> SelfSimilarLaw:
+        dictionary = self.make_dictionary(domain)
+        structure = self.structure(X.shape[1], dictionary)
+        lint = self.effective_interaction_length(X.shape[1])
+        rng = np.random.default_rng(self.seed)
+        if self.init == "window":
+            law = window_regression_law(structure, dictionary, lint, dictionary.evaluate(X), Y)
+        else:
+            law = SelfSimilarLaw.random(structure, dictionary, lint, seed=rng)
+        for key, core in law.cores.items():
+            mask = structure.masks[key[0]]
+            law.cores[key] = core + self.init_noise * rng.standard_normal(mask.shape) * mask
+        return law
+
+    def iterate(self, X, Y, *, domain=None, X_test=None, F_test=None, law: SelfSimilarLaw | None = None):
+        """Generator of :class:`~explorer.learning.sweeps.SweepReport`, one per sweep; ``law`` continues a run."""
+        X = _check_array("X", X)
+        Y = _check_array("Y", Y, X.shape)
+        if X_test is not None:
+            X_test = _check_array("X_test", X_test)
+            F_test = _check_array("F_test", F_test, X_test.shape)
+        law = law or self.initial_law(X, Y, domain)
+        stop = StopRule(self.sweeps, self.target_residual, self.stagnation)
+        yield from als_sweeps(
+            law,
+            X,
+            Y,
+            gauge=self.method != "shared",
+            ridge=self.ridge,
+            stop=stop,
+            X_test=X_test,
+            F_test=F_test,
+        )
+
+    def fit(self, X, Y, **kwargs) -> SelfSimilarLaw:
+        """Run all sweeps and return the learned law (``predict``, ``history``, ``save``)."""
+        report = None
+        for report in self.iterate(X, Y, **kwargs):
+            pass
+        return report.law

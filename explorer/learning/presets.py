@@ -1,0 +1,65 @@
+"""Per-system defaults of the learner: the settings of the seed's experiments (ALGORITHMS.md A8).
+
+``init_noise`` is 0 for the local polynomial laws (the window warm start is then already exact and noise would
+only have to be unlearned) and positive for the dipoles, whose long-range part lives in the shared outside
+chains: the noise gives those directions a start.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PRESETS", "DEFAULT_SAMPLES", "preset"]
+
+_FPUT = dict(
+    dictionary="legendre",
+    degree=3,
+    total_degree=3,
+    exact_degree=False,
+    block_size=2,
+    interaction_length=1,
+    init_noise=0.0,
+)
+
+PRESETS = {
+    "fput": _FPUT,
+    "fput-disordered": _FPUT,
+    "dipoles": dict(
+        dictionary="trigonometric",
+        degree=1,
+        total_degree=2,
+        exact_degree=True,
+        block_size=3,
+        interaction_length=1,
+        init_noise=1e-2,
+    ),
+    "dipoles-legendre": dict(
+        dictionary="legendre",
+        degree=9,
+        total_degree=9,
+        exact_degree=False,
+        block_size=3,
+        interaction_length=1,
+        init_noise=1e-2,
+    ),
+    "lennard-jones": dict(
+        dictionary="legendre",
+        degree=8,
+        total_degree=8,
+        exact_degree=False,
+        block_size=8,
+        interaction_length=1,
+        init_noise=1e-3,
+    ),
+}
+
+DEFAULT_SAMPLES = {
+    "fput": 1400,
+    "fput-disordered": 1800,
+    "dipoles": 1000,
+    "dipoles-legendre": 6000,
+    "lennard-jones": 6000,
+}
+
+
+def preset(system: str) -> dict:
+    """Learner settings for a system name; a user law gets the learner's own defaults (empty dict)."""
+    return dict(PRESETS.get(system, {}))
