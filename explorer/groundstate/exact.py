@@ -2,6 +2,8 @@ r"""Reference ground energies: exact diagonalisation and the TFIM free-fermion f
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse.linalg as spla
@@ -14,7 +16,7 @@ ED_LIMIT = 2**18
 
 def ed_feasible(ham: ChainHamiltonian) -> bool:
     """True when the full Hilbert space is small enough for :func:`ground_state` (``<= 2**18``)."""
-    return int(np.prod(ham.dims)) <= ED_LIMIT
+    return math.prod(ham.dims) <= ED_LIMIT
 
 
 def ground_state(ham: ChainHamiltonian, seed: int = 0) -> tuple[float, np.ndarray]:
@@ -30,7 +32,7 @@ def ground_state(ham: ChainHamiltonian, seed: int = 0) -> tuple[float, np.ndarra
     ValueError
         If the Hilbert space exceeds ``2**18``.
     """
-    total = int(np.prod(ham.dims))
+    total = math.prod(ham.dims)
     if total > ED_LIMIT:
         raise ValueError(f"n={ham.n} sites of dimensions {ham.dims} exceed the exact-diagonalisation limit")
     matrix = ham.to_sparse()

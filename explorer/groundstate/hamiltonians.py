@@ -3,14 +3,15 @@ r"""Nearest-neighbour chain Hamiltonians :math:`H = \sum_{k=1}^{n-1} h_{k,k+1}` 
 A chain of ``n`` sites with local dimensions ``dims`` carries one two-site term per bond; the term on bond
 ``k`` (sites ``k, k+1``, zero-based) is a ``(d_k d_{k+1}) x (d_k d_{k+1})`` Hermitian matrix acting on the
 ordered product space :math:`\mathbb{C}^{d_k}\otimes\mathbb{C}^{d_{k+1}}`. One-site terms are folded into the
-bonds so that every site's field is counted exactly once: the field of site ``k < n-1`` goes into the bond to its
-right (``f_k (x) 1``) and the field of the last site into its left bond (``1 (x) f_{n-1}``).
+bonds so that every site's field is counted exactly once: the field of site ``k < n-1`` goes into the bond to
+its right (``f_k (x) 1``) and the field of the last site into its left bond (``1 (x) f_{n-1}``).
 
 The operator norm bound :math:`J = \max_k \|h_{k,k+1}\|` enters the error bound of the epsilon-net DP (B5).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,9 +64,7 @@ class ChainHamiltonian:
             raise ValueError(f"dims must list at least two positive local dimensions, got {self.dims}")
         if len(self.terms) != len(dims) - 1:
             raise ValueError(f"terms must hold n-1 = {len(dims) - 1} bond terms, got {len(self.terms)}")
-        terms = tuple(
-            _check_term(t, dims[k] * dims[k + 1], f"terms[{k}]") for k, t in enumerate(self.terms)
-        )
+        terms = tuple(_check_term(t, dims[k] * dims[k + 1], f"terms[{k}]") for k, t in enumerate(self.terms))
         object.__setattr__(self, "dims", dims)
         object.__setattr__(self, "terms", terms)
 
@@ -110,12 +109,13 @@ class ChainHamiltonian:
         return self.terms[k].reshape(d1, d2, d1, d2)
 
     def to_sparse(self) -> sp.csr_matrix:
-        """Full Hamiltonian as a sparse matrix on :math:`\\bigotimes_k \\mathbb{C}^{d_k}` (site 0 most significant)."""
-        total = int(np.prod(self.dims))
+        """Full Hamiltonian as a sparse matrix on :math:`\\bigotimes_k \\mathbb{C}^{d_k}` (site 0 most
+        significant)."""
+        total = math.prod(self.dims)
         out = sp.csr_matrix((total, total), dtype=np.complex128 if not self.is_real else np.float64)
         for k, term in enumerate(self.terms):
-            left = int(np.prod(self.dims[:k]))
-            right = int(np.prod(self.dims[k + 2 :]))
+            left = math.prod(self.dims[:k])
+            right = math.prod(self.dims[k + 2 :])
             piece = sp.kron(sp.identity(left, format="csr"), sp.csr_matrix(term), format="csr")
             out = out + sp.kron(piece, sp.identity(right, format="csr"), format="csr")
         return out.tocsr()
@@ -126,7 +126,8 @@ class ChainHamiltonian:
         Parameters
         ----------
         blocks : sequence of int
-            Block sizes (sum ``n``, at least two blocks). Block ``b`` has dimension ``prod(dims of its sites)``.
+            Block sizes (sum ``n``, at least two blocks). Block ``b`` has dimension ``prod(dims of its
+            sites)``.
 
         Notes
         -----
@@ -135,17 +136,21 @@ class ChainHamiltonian:
         last block). Site order is preserved, so the full matrix is unchanged.
         """
         starts = _block_starts(blocks, self.n)
-        new_dims = [int(np.prod(self.dims[s:e])) for s, e in zip(starts[:-1], starts[1:], strict=True)]
+        new_dims = [math.prod(self.dims[s:e]) for s, e in zip(starts[:-1], starts[1:], strict=True)]
         nb = len(new_dims)
-        new_terms = [np.zeros((new_dims[b] * new_dims[b + 1],) * 2, dtype=self.terms[0].dtype) for b in range(nb - 1)]
+        new_terms = [
+            np.zeros((new_dims[b] * new_dims[b + 1],) * 2, dtype=self.terms[0].dtype) for b in range(nb - 1)
+        ]
         site_block = np.repeat(np.arange(nb), np.diff(starts))
         for k, term in enumerate(self.terms):
             b = min(site_block[k], nb - 2)
             lo, hi = starts[b], starts[b + 2]
-            left = int(np.prod(self.dims[lo:k]))
-            right = int(np.prod(self.dims[k + 2 : hi]))
+            left = math.prod(self.dims[lo:k])
+            right = math.prod(self.dims[k + 2 : hi])
             new_terms[b] = new_terms[b] + np.kron(np.kron(np.eye(left), term), np.eye(right))
-        return ChainHamiltonian(tuple(new_dims), tuple(new_terms), name=f"{self.name} grouped {tuple(blocks)}")
+        return ChainHamiltonian(
+            tuple(new_dims), tuple(new_terms), name=f"{self.name} grouped {tuple(blocks)}"
+        )
 
 
 def _block_starts(blocks, n: int) -> np.ndarray:
@@ -181,7 +186,8 @@ def from_terms(n: int, two_site, one_site=None, name: str = "custom") -> ChainHa
     two_site : array_like or str or Path
         The ``d^2 x d^2`` bond term, or the path of a ``.npy`` file holding it (loaded without pickle).
     one_site : array_like, optional
-        ``d x d`` field added once per site (folded: site ``k`` into bond ``k``, the last site into bond ``n-2``).
+        ``d x d`` field added once per site (folded: site ``k`` into bond ``k``, the last site into bond
+        ``n-2``).
     """
     n = _check_sites(n)
     if isinstance(two_site, str | Path):
@@ -209,10 +215,13 @@ def tfim(n: int, g: float = 1.0, J: float = 1.0) -> ChainHamiltonian:
 
 
 def xxz(n: int, jxy: float = 1.0, jz: float = 1.0, field: float = 0.0) -> ChainHamiltonian:
-    """XXZ chain :math:`\\sum_k J_{xy}(S^x S^x + S^y S^y) + J_z S^z S^z - h \\sum_k S^z_k`, :math:`S = \\sigma/2`."""
+    """XXZ chain :math:`\\sum_k J_{xy}(S^x S^x + S^y S^y) + J_z S^z S^z - h \\sum_k S^z_k`,
+    :math:`S = \\sigma/2`."""
     jxy, jz = _check_finite("jxy", jxy), _check_finite("jz", jz)
     field = _check_finite("field", field)
-    bond = 0.25 * (jxy * (np.kron(PAULI_X, PAULI_X) + np.kron(PAULI_Y, PAULI_Y)) + jz * np.kron(PAULI_Z, PAULI_Z))
+    bond = 0.25 * (
+        jxy * (np.kron(PAULI_X, PAULI_X) + np.kron(PAULI_Y, PAULI_Y)) + jz * np.kron(PAULI_Z, PAULI_Z)
+    )
     return from_terms(n, bond.real, -0.5 * field * PAULI_Z, name=f"xxz(jxy={jxy:g}, jz={jz:g}, h={field:g})")
 
 

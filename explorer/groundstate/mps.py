@@ -19,6 +19,7 @@ a plain (non-conjugated) dot product of two length-:math:`(D d)^2` vectors.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +38,8 @@ def left_block(env: np.ndarray, tensors: np.ndarray, h4: np.ndarray) -> np.ndarr
 
 
 def diagonal_left_block(lam: np.ndarray, tensors: np.ndarray, h4: np.ndarray) -> np.ndarray:
-    """:func:`left_block` with the diagonal environment :math:`\\mathrm{diag}(\\lambda^2)` (``lam`` is (P, Dl))."""
+    """:func:`left_block` with the diagonal environment :math:`\\mathrm{diag}(\\lambda^2)` (``lam`` is (P,
+    Dl))."""
     weighted = (lam**2)[:, :, None, None] * tensors
     overlap = np.einsum("pxrc,pxsb->prcsb", tensors.conj(), weighted)
     return np.einsum("prcsb,rtsu->pbuct", overlap, h4)
@@ -55,13 +57,15 @@ def transfer(env: np.ndarray, tensor: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class VidalForm:
-    """Vidal canonical form: ``gammas[k]`` (D_{k-1}, d_k, D_k) and ``lambdas[k]`` (Schmidt values at bond k)."""
+    """Vidal canonical form: ``gammas[k]`` (D_{k-1}, d_k, D_k) and ``lambdas[k]`` (Schmidt values at bond
+    k)."""
 
     gammas: tuple
     lambdas: tuple
 
     def to_mps(self) -> MPS:
-        """Right-canonical MPS :math:`A^{[k]} = \\Gamma^{[k]}\\Lambda^{[k]}` (last site :math:`\\Gamma^{[n]}`)."""
+        """Right-canonical MPS :math:`A^{[k]} = \\Gamma^{[k]}\\Lambda^{[k]}` (last site
+        :math:`\\Gamma^{[n]}`)."""
         tensors = [g * lam[None, None, :] for g, lam in zip(self.gammas[:-1], self.lambdas, strict=True)]
         return MPS(tuple(tensors) + (self.gammas[-1],))
 
@@ -203,7 +207,7 @@ class MPS:
             raise ValueError(f"site_dims must list {self.n} groups, got {len(site_dims)}")
         tensors = []
         for t, parts in zip(self.tensors, site_dims, strict=True):
-            if int(np.prod(parts)) != t.shape[1]:
+            if math.prod(parts) != t.shape[1]:
                 raise ValueError(f"group {tuple(parts)} does not multiply to local dimension {t.shape[1]}")
             tensors.extend(_split_tensor(t, tuple(parts)))
         return MPS(tuple(tensors))
@@ -219,8 +223,8 @@ class MPS:
         """Normalised MPS of bond dimension ``<= bond_dim`` by successive truncated SVDs of ``psi``."""
         psi = np.asarray(psi)
         dims = tuple(int(x) for x in dims)
-        if psi.size != int(np.prod(dims)) or not np.all(np.isfinite(psi)):
-            raise ValueError(f"psi must be a finite vector of length prod(dims) = {int(np.prod(dims))}")
+        if psi.size != math.prod(dims) or not np.all(np.isfinite(psi)):
+            raise ValueError(f"psi must be a finite vector of length prod(dims) = {math.prod(dims)}")
         tensors, rest, left = [], psi.reshape(1, -1), 1
         for d in dims[:-1]:
             u, s, vh = np.linalg.svd(rest.reshape(left * d, -1), full_matrices=False)
@@ -234,8 +238,14 @@ class MPS:
     def random(cls, dims, bond_dim: int, rng: np.random.Generator, real: bool = True) -> MPS:
         """Random normalised MPS with bond dimensions ``min(bond_dim, prod left dims, prod right dims)``."""
         dims = tuple(int(x) for x in dims)
-        bonds = [1] + [min(bond_dim, int(np.prod(dims[: k + 1])), int(np.prod(dims[k + 1 :])))
-                       for k in range(len(dims) - 1)] + [1]
+        bonds = (
+            [1]
+            + [
+                min(bond_dim, math.prod(dims[: k + 1]), math.prod(dims[k + 1 :]))
+                for k in range(len(dims) - 1)
+            ]
+            + [1]
+        )
         tensors = []
         for k, d in enumerate(dims):
             shape = (bonds[k], d, bonds[k + 1])

@@ -142,10 +142,8 @@ class _RightSweep:
         return self.gauges
 
     def _solve(self, key, left, right) -> None:
-        m = key[0]
-        self.chain.cores[key] = solve_core(
-            left, self.chain.features[:, m], right, self.chain.masks[m], self.ridge
-        )
+        m, chain = key[0], self.chain
+        chain.cores[key] = solve_core(left, chain.features[:, m], right, chain.masks[m], chain.cores[key], self.ridge)
 
     def _left_outside(self, m: int) -> None:
         key = (m, LEFT_TYPE)

@@ -63,14 +63,17 @@ class Learner(param.Parameterized):
     sweeps = param.Integer(default=10, bounds=(1, 1000), doc="Sweep limit (one sweep: left-right and back).")
     target_residual = param.Number(default=0.0, bounds=(0, None), doc="Stop at this training residual.")
     stagnation = param.Number(
-        default=1e-3, bounds=(0, 1), doc="Stop when the residual decreases less than this."
+        default=1e-3, bounds=(0, 1), doc="Stop when the residual decreases by less than this fraction (0: never)."
     )
     ridge = param.Number(
         default=0.0, bounds=(0, None), doc="Ridge regularisation of local solves (0: min-norm)."
     )
     init = param.Selector(default="window", objects=["window", "random"], doc="Initialisation of the cores.")
     init_noise = param.Number(
-        default=1e-3, bounds=(0, 10), doc="Gaussian noise added to every allowed entry."
+        default=0.0,
+        bounds=(0, 10),
+        doc="Gaussian noise added to every allowed entry (the window start is exact for local polynomial laws; "
+        "1e-6 gives long-range directions a start).",
     )
     seed = param.Integer(default=0, bounds=(0, None), doc="Seed of the initialisation.")
 
@@ -134,7 +137,5 @@ class Learner(param.Parameterized):
 
     def fit(self, X, Y, **kwargs) -> SelfSimilarLaw:
         """Run all sweeps and return the learned law (``predict``, ``history``, ``save``)."""
-        report = None
-        for report in self.iterate(X, Y, **kwargs):
-            pass
-        return report.law
+        reports = list(self.iterate(X, Y, **kwargs))
+        return reports[-1].law

@@ -29,7 +29,7 @@ PRESETS = {
         exact_degree=True,
         block_size=3,
         interaction_length=1,
-        init_noise=1e-2,
+        init_noise=1e-6,
     ),
     "dipoles-legendre": dict(
         dictionary="legendre",
@@ -38,7 +38,7 @@ PRESETS = {
         exact_degree=False,
         block_size=3,
         interaction_length=1,
-        init_noise=1e-2,
+        init_noise=1e-6,
     ),
     "lennard-jones": dict(
         dictionary="legendre",
@@ -47,7 +47,7 @@ PRESETS = {
         exact_degree=False,
         block_size=8,
         interaction_length=1,
-        init_noise=1e-3,
+        init_noise=1e-6,
     ),
 }
 

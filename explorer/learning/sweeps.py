@@ -65,7 +65,7 @@ class SweepReport:
 
 @dataclass
 class StopRule:
-    """Sweep limit, target training residual and stagnation tolerance."""
+    """Sweep limit, target training residual and stagnation tolerance (relative decrease; 0 disables it)."""
 
     sweeps: int = 10
     target: float = 0.0
@@ -76,11 +76,7 @@ class StopRule:
             return "target"
         if sweep >= self.sweeps:
             return "sweeps"
-        if (
-            len(history) >= 3
-            and history[-2] > 0
-            and (history[-2] - history[-1]) / history[-2] < self.stagnation
-        ):
+        if self.stagnation > 0 and len(history) >= 3 and history[-2] - history[-1] < self.stagnation * history[-2]:
             return "stagnation"
         return None
 

@@ -1,0 +1,8 @@
+"""The Gauge fixing page on its own: ``panel serve apps/gauge.py``."""
+
+import panel as pn
+
+from explorer.views import page_view
+
+pn.extension()
+page_view("gauge").servable(title="tn-explorer: Gauge fixing")

@@ -1,0 +1,8 @@
+"""The Learn page on its own: ``panel serve apps/learn.py``."""
+
+import panel as pn
+
+from explorer.views import page_view
+
+pn.extension()
+page_view("learn").servable(title="tn-explorer: Learn")

@@ -1,0 +1,8 @@
+"""The Sparsity patterns page on its own: ``panel serve apps/sparsity.py``."""
+
+import panel as pn
+
+from explorer.views import page_view
+
+pn.extension()
+page_view("sparsity").servable(title="tn-explorer: Sparsity patterns")

@@ -1,0 +1,187 @@
+"""``GroundStateModel``: a validated, parameterised front end to the ground-state solvers (no GUI imports).
+
+Every parameter carries bounds and documentation; out-of-range values raise ``ValueError`` when set, and
+:meth:`GroundStateModel.validate` checks the combinations (Hilbert-space size for ED, Lemma-3 grid size)
+before any work starts. ``iterate()`` yields the solver's progress reports; ``solve()`` returns a
+:class:`GroundStateResult`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import param
+
+from . import exact, hamiltonians, nets
+from .dmrg import DMRG
+from .dp import EpsilonNetDP
+from .hamiltonians import ChainHamiltonian
+from .mps import MPS
+
+MODELS = ("tfim", "heisenberg", "xxz", "trap", "custom")
+METHODS = ("dp", "dmrg", "exact", "product")
+DEFAULT_FIELD = {"tfim": 1.0, "heisenberg": 0.0, "xxz": 0.0, "trap": 0.3, "custom": 0.0}
+REFERENCE_LIMIT = 2**16
+
+
+@dataclass(frozen=True)
+class GroundStateResult:
+    """Outcome of one run.
+
+    Attributes
+    ----------
+    method : str
+        ``dp``, ``product`` (DP with D = 1), ``dmrg`` or ``exact``.
+    energy : float
+        True energy of the returned state.
+    energy_dp : float or None
+        The DP's :math:`\\tilde E` (``dp``/``product`` only).
+    exact : float or None
+        Reference ground energy (free fermions for the TFIM, else ED when the Hilbert space is <= 2**16).
+    net_size : int or None
+        Isometries in the interior net (``dp``/``product``).
+    seconds : float
+        Wall time of the solver.
+    mps : MPS or None
+        The returned state (``None`` for ``exact``).
+    details : dict
+        Method-specific extras (net sizes, bound, stitch, sweeps, history).
+    """
+
+    method: str
+    energy: float
+    energy_dp: float | None
+    exact: float | None
+    net_size: int | None
+    seconds: float
+    mps: MPS | None = None
+    details: dict = field(default_factory=dict)
+
+
+class GroundStateModel(param.Parameterized):
+    """Ground state of a 1D chain by epsilon-net DP, DMRG, product-state DP or exact diagonalisation."""
+
+    model = param.Selector(default="tfim", objects=list(MODELS), doc="Chain Hamiltonian.")
+    term_path = param.String(default="", doc="'.npy' file with the d^2 x d^2 two-site term (model='custom').")
+    field = param.Number(
+        default=None,
+        allow_None=True,
+        bounds=(-100.0, 100.0),
+        doc="Field: TFIM g (default 1), XXZ h (0), trap h (0.3).",
+    )
+    anisotropy = param.Number(default=1.0, bounds=(-100.0, 100.0), doc="XXZ Jz (Jxy = 1).")
+    sites = param.Integer(default=10, bounds=(2, 200), doc="Number of sites n.")
+    bond_dim = param.Integer(default=2, bounds=(1, 32), doc="Bond dimension D.")
+    family = param.Selector(default="haar", objects=["haar", "lemma3"], doc="Isometry net family.")
+    delta = param.Number(default=1.0, bounds=(1e-3, 2.0), doc="Lemma-3 net resolution.")
+    net_size = param.Integer(default=500, bounds=(1, 200_000), doc="Haar net size.")
+    eta = param.Number(default=0.05, bounds=(1e-4, 2.0), doc="Stitching tolerance (trace norm).")
+    refine = param.Integer(
+        default=10, bounds=(0, 50), doc="Refinement rounds after the global DP (our addition)."
+    )
+    seed = param.Integer(default=0, bounds=(0, 2**63 - 1), doc="Seed of the numpy Generator.")
+    method = param.Selector(default="dp", objects=list(METHODS), doc="Solver.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.result: GroundStateResult | None = None
+
+    def hamiltonian(self) -> ChainHamiltonian:
+        """The chain selected by ``model``/``field``/``anisotropy``/``sites``."""
+        g = DEFAULT_FIELD[self.model] if self.field is None else self.field
+        n = self.sites
+        if self.model == "tfim":
+            return hamiltonians.tfim(n, g)
+        if self.model == "heisenberg":
+            return hamiltonians.heisenberg(n) if g == 0.0 else hamiltonians.xxz(n, 1.0, 1.0, g)
+        if self.model == "xxz":
+            return hamiltonians.xxz(n, 1.0, self.anisotropy, g)
+        if self.model == "trap":
+            return hamiltonians.trap(n, 1.0, g)
+        if not self.term_path:
+            raise ValueError("model='custom' needs term_path (a .npy two-site term)")
+        return hamiltonians.from_terms(n, Path(self.term_path), name=Path(self.term_path).stem)
+
+    def validate(self) -> ChainHamiltonian:
+        """Check parameter combinations and return the Hamiltonian; raises ValueError naming the parameter."""
+        ham = self.hamiltonian()
+        if self.method == "exact" and not exact.ed_feasible(ham):
+            raise ValueError(f"sites={self.sites} is too large for method='exact'")
+        if self.method in ("dp", "product"):
+            self._validate_dp(ham, 1 if self.method == "product" else self.bond_dim)
+        return ham
+
+    def _validate_dp(self, ham: ChainHamiltonian, bond_dim: int) -> None:
+        d = ham.d
+        nets.boundary_blocks(ham.n, d, bond_dim)
+        if self.family == "lemma3":
+            cols = d * bond_dim
+            count = nets.lemma3_grid_count(bond_dim, cols, min(self.delta, math.sqrt(cols)), ham.is_real)
+            if count > nets.GRID_LIMIT:
+                raise ValueError(
+                    f"delta={self.delta:g} needs {count} Lemma-3 grid matrices; choose a larger delta"
+                )
+
+    def reference(self, ham: ChainHamiltonian) -> float | None:
+        """Exact ground energy when cheap: free fermions for the TFIM, ED up to 2**16 states, else None."""
+        if self.model == "tfim":
+            return exact.tfim_free_fermion_energy(
+                ham.n, DEFAULT_FIELD["tfim"] if self.field is None else self.field
+            )
+        if math.prod(ham.dims) <= REFERENCE_LIMIT:
+            return exact.ground_energy(ham)
+        return None
+
+    def _solver(self, ham: ChainHamiltonian):
+        if self.method == "dmrg":
+            return DMRG(ham, self.bond_dim, two_site=True, init="random", seed=self.seed)
+        bond_dim = 1 if self.method == "product" else self.bond_dim
+        return EpsilonNetDP(
+            ham,
+            bond_dim,
+            family=self.family,
+            net_size=self.net_size,
+            delta=self.delta,
+            eta=self.eta,
+            seed=self.seed,
+            refine=self.refine if bond_dim > 1 else 0,
+        )
+
+    def iterate(self) -> Iterator:
+        """Yield progress reports (DP: per site, DMRG: per sweep); the result is then in ``self.result``."""
+        ham = self.validate()
+        start = time.perf_counter()
+        if self.method == "exact":
+            energy, _ = exact.ground_state(ham, seed=self.seed)
+            self.result = GroundStateResult("exact", energy, None, energy, None, time.perf_counter() - start)
+            return
+        solver = self._solver(ham)
+        yield from solver.iterate()
+        self.result = self._package(solver.result, ham)
+
+    def _package(self, out, ham: ChainHamiltonian) -> GroundStateResult:
+        reference = self.reference(ham)
+        if self.method == "dmrg":
+            details = {"sweeps": out.sweeps, "eigenvalue": out.eigenvalue, "history": out.history}
+            return GroundStateResult("dmrg", out.energy, None, reference, None, out.seconds, out.mps, details)
+        details = {
+            "net_sizes": out.net_sizes,
+            "bound": out.bound,
+            "max_stitch": out.max_stitch,
+            "rounds": out.rounds,
+            "history": [list(h) for h in out.history],
+        }
+        size = out.net_sizes.get("interior") or out.net_sizes.get("first")
+        return GroundStateResult(
+            self.method, out.energy, out.energy_dp, reference, size, out.seconds, out.mps, details
+        )
+
+    def solve(self) -> GroundStateResult:
+        """Run to the end and return the :class:`GroundStateResult`."""
+        for _ in self.iterate():
+            pass
+        return self.result

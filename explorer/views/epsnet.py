@@ -1,0 +1,336 @@
+r"""The Epsilon-net page: the DP's energy as the net grows, against exact, DMRG and product-state references.
+
+For a Hamiltonian, ``n`` sites and bond dimension ``D`` the page runs the epsilon-net DP
+(:class:`~explorer.groundstate.model.GroundStateModel`, ``method="dp"``) once per resolution (Haar net sizes or
+Lemma-3 deltas) in a worker thread and shows, live:
+
+- :math:`\tilde E` (the DP's estimate) and the true energy :math:`E` of the DP's state against the net size, with
+  the exact ground energy, DMRG at the same ``D`` and the best product state (the DP with ``D = 1``) as lines;
+- the errors against the reconstructed bound :math:`J\eta(n-1)(n-2)/2` (ALGORITHMS.md B5);
+- the DP's progress per site (best partial energy :math:`\min f_k`);
+- the Schmidt spectra of the best DP state, of DMRG's state and of the exact ground state (ED, small ``n``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import panel as pn
+import param
+
+from explorer.groundstate import exact
+from explorer.groundstate.model import REFERENCE_LIMIT, GroundStateModel
+from explorer.groundstate.mps import MPS
+from explorer.views.controls import (
+    SIDEBAR_WIDTH,
+    WIDGET_WIDTH,
+    ErrorBox,
+    RunBar,
+    float_input,
+    int_input,
+    param_controls,
+    select,
+)
+from explorer.views.plots import LineChart
+from explorer.views.worker import Job, on_session_end
+
+__all__ = ["EpsnetPage", "NetSweep", "parse_resolutions", "epsnet_updates", "REFERENCES"]
+
+RESOLUTION_DEFAULTS = {"haar": "20, 50, 100, 200, 400", "lemma3": "1.4"}
+PRODUCT_NET = 1000
+"""Unit vectors in the product-state (``D = 1``) DP that gives the best-product-state line."""
+
+SPECTRUM_VALUES = 4
+"""Largest Schmidt values shown per bond."""
+
+REFERENCES = ("exact E0", "DMRG", "best product state")
+
+
+class NetSweep(param.Parameterized):
+    """The resolutions at which the DP runs."""
+
+    resolutions = param.String(
+        default=RESOLUTION_DEFAULTS["haar"],
+        doc="Comma-separated Haar net sizes, or Lemma-3 deltas (each in (0, sqrt(dD)]); one DP per value.",
+    )
+
+
+def parse_resolutions(text: str, family: str) -> list:
+    """Net sizes (``haar``, ascending) or deltas (``lemma3``, descending) from a comma-separated string."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError("give at least one resolution (net sizes for Haar nets, deltas for Lemma-3 nets)")
+    try:
+        values = [int(p) for p in parts] if family == "haar" else [float(p) for p in parts]
+    except ValueError:
+        kind = "whole numbers (net sizes)" if family == "haar" else "numbers (deltas)"
+        raise ValueError(f"resolutions must be comma-separated {kind}, got {text!r}") from None
+    if min(values) <= 0:
+        raise ValueError(f"resolutions must be positive, got {text!r}")
+    return sorted(set(values), reverse=family != "haar")
+
+
+@dataclass
+class Reference:
+    """A reference energy (and, where available, its state's Schmidt spectra)."""
+
+    label: str
+    energy: float | None
+    spectra: list | None = None
+
+
+@dataclass
+class SiteStep:
+    """One DP site report of the run at ``resolution``."""
+
+    resolution: float
+    report: object
+
+
+@dataclass
+class NetResult:
+    """The outcome of the DP at one resolution."""
+
+    resolution: float
+    net_size: int
+    energy: float
+    energy_dp: float
+    bound: float
+    seconds: float
+    spectra: list
+
+
+@dataclass
+class NetFailure:
+    """A resolution at which the DP could not run (e.g. eta too small)."""
+
+    resolution: float
+    message: str
+
+
+def _copy(model: GroundStateModel, **changes) -> GroundStateModel:
+    values = {k: v for k, v in model.param.values().items() if k != "name"}
+    return GroundStateModel(**{**values, **changes})
+
+
+def _spectra(state: MPS) -> list:
+    return [np.asarray(s)[:SPECTRUM_VALUES] for s in state.schmidt_spectra()]
+
+
+def exact_reference(model: GroundStateModel, ham) -> Reference:
+    """Exact ground energy and, when ED is cheap, the exact ground state's Schmidt spectra."""
+    energy = model.reference(ham)
+    if int(np.prod(ham.dims)) > REFERENCE_LIMIT:
+        return Reference("exact E0", energy)
+    energy_ed, psi = exact.ground_state(ham, seed=model.seed)
+    state = MPS.from_dense(psi, ham.dims, int(np.prod(ham.dims)))
+    return Reference("exact E0", energy if energy is not None else energy_ed, _spectra(state))
+
+
+def epsnet_updates(model: GroundStateModel, resolutions: list):
+    """Generator run in the worker: references first, then site reports and a result per resolution."""
+    ham = model.validate()
+    yield exact_reference(model, ham)
+    dmrg = _copy(model, method="dmrg").solve()
+    yield Reference("DMRG", dmrg.energy, _spectra(dmrg.mps))
+    yield Reference("best product state", _copy(model, method="product", net_size=PRODUCT_NET).solve().energy)
+    key = "net_size" if model.family == "haar" else "delta"
+    for resolution in resolutions:
+        run = _copy(model, method="dp", **{key: resolution})
+        try:
+            for report in run.iterate():
+                yield SiteStep(resolution, report)
+        except ValueError as exc:
+            yield NetFailure(resolution, str(exc))
+            continue
+        out = run.result
+        yield NetResult(resolution, out.net_size, out.energy, out.energy_dp, out.details["bound"], out.seconds,
+                        _spectra(out.mps))
+
+
+class EpsnetPage:
+    """Controls, live charts and run logic of the Epsilon-net page."""
+
+    title = "Epsilon-net"
+
+    def __init__(self, model: GroundStateModel | None = None, sweep: NetSweep | None = None):
+        self.model = model or GroundStateModel(model="tfim", sites=8, bond_dim=2, family="haar", eta=0.05,
+                                               refine=0, method="dp")
+        self.sweep = sweep or NetSweep()
+        self.model.param.watch(self._family_changed, "family")
+        self.job: Job | None = None
+        self.results: list[NetResult] = []
+        self.references: dict[str, Reference] = {}
+        self.resolutions: list = []
+        self._progress_key = None
+        self.errors = ErrorBox()
+        self.warnings = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")
+        self.bar = RunBar(self.run, self.stop)
+        self.progress = pn.indicators.Progress(value=0, max=1, width=WIDGET_WIDTH, bar_color="primary")
+        self._build_charts()
+        self.panel = self._layout()
+        on_session_end(self._abandon)
+
+    def _build_charts(self) -> None:
+        self.energy = LineChart("Energy vs net size", "isometries in the net", "energy", ["Ẽ (DP)", "E (true)"],
+                                references=REFERENCES, integer_x=False, x_axis_type="log", name="epsnet-energy")
+        self.error = LineChart("Errors and the bound", "isometries in the net", "energy difference",
+                               ["E − E0", "|Ẽ − E0|", "|E − Ẽ|", "bound Jη(n−1)(n−2)/2"], integer_x=False,
+                               x_axis_type="log", log_y=True)
+        self.sites = LineChart("DP progress per site", "site k", "best partial energy min f_k", ["current DP"])
+        self.spectra = LineChart("Schmidt spectra", "bond k", "Schmidt value", ["exact ground state",
+                                 "best DP state", "DMRG"], log_y=True, lines=False)
+
+    def _layout(self) -> pn.Row:
+        hamiltonian = param_controls(self.model, {
+            "model": select("Hamiltonian"), "field": float_input("Field (empty: model default)", 0.1),
+            "anisotropy": float_input("XXZ anisotropy Jz", 0.1), "term_path": {
+                "type": pn.widgets.TextInput, "name": "Two-site term .npy (custom)", "width": WIDGET_WIDTH},
+            "sites": int_input("n (sites)"), "bond_dim": int_input("D (bond dimension)"),
+        })
+        net = param_controls(self.model, {
+            "family": select("Net family"), "eta": float_input("η (stitching tolerance)", 0.01),
+            "refine": int_input("Refinement rounds (our addition)"), "seed": int_input("Seed"),
+        })
+        resolutions = param_controls(self.sweep, {"resolutions": {
+            "type": pn.widgets.TextInput, "name": "Resolutions (net sizes or deltas)", "width": WIDGET_WIDTH}})
+        note = pn.pane.Markdown(
+            "Haar nets: random isometries (practical). Lemma-3 nets: the paper's grid construction; a D=2 net "
+            "holds thousands of isometries and one DP takes minutes.", sizing_mode="stretch_width")
+        controls = pn.Column("### Hamiltonian", hamiltonian, "### Net", net, resolutions, note, self.bar.panel,
+                             self.progress, self.errors.pane, self.warnings, width=SIDEBAR_WIDTH)
+        charts = pn.Column(pn.Row(self.energy.figure, self.error.figure),
+                           pn.Row(self.sites.figure, self.spectra.figure))
+        return pn.Row(controls, charts, name=self.title)
+
+    def _family_changed(self, event) -> None:
+        self.sweep.resolutions = RESOLUTION_DEFAULTS[event.new]
+
+    def run(self) -> None:
+        """Check the input, then run references and one DP per resolution in the worker thread."""
+        if self.job is not None and self.job.running:
+            return
+        self.errors.clear()
+        self.warnings.visible = False
+        try:
+            resolutions = parse_resolutions(self.sweep.resolutions, self.model.family)
+            model = _copy(self.model, method="dp")
+            model.validate()
+        except (ValueError, OSError) as exc:
+            self.errors.show(exc)
+            return
+        self._reset(resolutions)
+        self.bar.running(True)
+        self.bar.say("Computing the references (exact, DMRG, product state) ...")
+        self.job = Job(lambda: epsnet_updates(model, resolutions), self._consume, self._finish).start()
+
+    def stop(self) -> None:
+        """Stop after the current site; finished resolutions stay on the charts."""
+        if self.job is not None:
+            self.job.stop()
+
+    def _abandon(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def poll(self) -> None:
+        """Move new results to the charts (periodic callback, or tests)."""
+        if self.job is not None:
+            self.job.poll()
+
+    def _reset(self, resolutions: list) -> None:
+        self.resolutions, self.results, self.references = resolutions, [], {}
+        self._progress_key = None
+        for chart in (self.energy, self.error, self.sites, self.spectra):
+            chart.clear()
+        self.progress.value, self.progress.max = 0, len(resolutions)
+
+    def _consume(self, items: list) -> None:
+        handlers = {Reference: self._add_reference, SiteStep: self._add_site, NetResult: self._add_result,
+                    NetFailure: self._add_failure}
+        for item in items:
+            handlers[type(item)](item)
+        self.bar.say(self._status())
+
+    def _add_reference(self, ref: Reference) -> None:
+        self.references[ref.label] = ref
+        self._draw_references()
+        if ref.spectra is not None:
+            label = "exact ground state" if ref.label == "exact E0" else ref.label
+            self._draw_spectra(label, ref.spectra)
+
+    def _add_site(self, step: SiteStep) -> None:
+        report = step.report
+        key = (step.resolution, report.round)
+        if key != self._progress_key:
+            self._progress_key = key
+            self.sites.clear()
+        self.sites.stream("current DP", [report.site], [report.best_energy])
+        what = "net size" if self.model.family == "haar" else "δ"
+        self.sites.figure.title.text = (
+            f"DP progress per site ({what} {step.resolution}, round {report.round}: site {report.site}/{report.sites})"
+        )
+
+    def _add_result(self, result: NetResult) -> None:
+        self.results.append(result)
+        self.progress.value = len(self.results)
+        x = [result.net_size]
+        self.energy.stream("Ẽ (DP)", x, [result.energy_dp])
+        self.energy.stream("E (true)", x, [result.energy])
+        self.error.stream("|E − Ẽ|", x, [abs(result.energy - result.energy_dp)])
+        self.error.stream("bound Jη(n−1)(n−2)/2", x, [result.bound])
+        e0 = self.references.get("exact E0")
+        if e0 is not None and e0.energy is not None:
+            self.error.stream("E − E0", x, [max(result.energy - e0.energy, 1e-16)])
+            self.error.stream("|Ẽ − E0|", x, [max(abs(result.energy_dp - e0.energy), 1e-16)])
+        self._draw_references()
+        best = min(self.results, key=lambda r: r.energy)
+        self._draw_spectra("best DP state", best.spectra)
+
+    def _add_failure(self, failure: NetFailure) -> None:
+        self.progress.value = self.progress.value + 1
+        text = f"Resolution {failure.resolution}: {failure.message}"
+        self.warnings.object = (self.warnings.object + "\n\n" if self.warnings.visible else "") + text
+        self.warnings.visible = True
+
+    def _x_span(self) -> tuple[float, float]:
+        sizes = [r.net_size for r in self.results]
+        if not sizes and self.model.family == "haar":
+            sizes = list(self.resolutions)
+        if not sizes:
+            return 1.0, 10.0
+        return min(sizes) / 1.3, max(sizes) * 1.3
+
+    def _draw_references(self) -> None:
+        low, high = self._x_span()
+        for label, ref in self.references.items():
+            if ref.energy is not None:
+                self.energy.set(label, [low, high], [ref.energy, ref.energy])
+
+    def _draw_spectra(self, label: str, spectra: list) -> None:
+        offset = {"exact ground state": -0.15, "best DP state": 0.0, "DMRG": 0.15}[label]
+        xs, ys = [], []
+        for bond, values in enumerate(spectra, start=1):
+            for value in values:
+                if value > 1e-12:
+                    xs.append(bond + offset)
+                    ys.append(float(value))
+        self.spectra.set(label, xs, ys)
+
+    def _status(self) -> str:
+        done = len(self.results)
+        text = f"**Resolutions done: {done}** of {len(self.resolutions)}"
+        if self.results:
+            last = self.results[-1]
+            text += f" · net size {last.net_size}: Ẽ = {last.energy_dp:.6f}, E = {last.energy:.6f}"
+        return text
+
+    def _finish(self, error, stopped: bool) -> None:
+        self.bar.running(False)
+        if error is not None:
+            self.errors.show(error)
+            self.bar.say("Failed. " + self._status())
+            return
+        prefix = "**Stopped**." if stopped else "**Finished**."
+        self.bar.say(f"{prefix} {self._status()}")

@@ -1,0 +1,248 @@
+"""The Gauge fixing page: ALS-GMWS against weight sharing without gauge mediation, on the same data, live.
+
+Both learners (``gmws`` and ``shared``, ALGORITHMS.md A7) run in one worker thread, one sweep each in turn. The
+page shows both residua per sweep, the gauge matrices ``U`` that ALS-GMWS applied in a chosen sweep, how far they
+are from the identity, and, across the runs of the session, the final test residuum against the number of modes
+``d``: the selection-tensor approach without gauge mediation was reported unstable beyond ``d ~ 20``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import panel as pn
+
+from explorer.learning.experiment import LearningExperiment
+from explorer.systems import SYSTEMS
+from explorer.views.controls import (
+    SIDEBAR_WIDTH,
+    WIDGET_WIDTH,
+    ErrorBox,
+    RunBar,
+    float_input,
+    int_input,
+    param_controls,
+    select,
+)
+from explorer.views.learn import copy_experiment, default_experiment
+from explorer.views.plots import LineChart, MatrixMosaic
+from explorer.views.worker import Job, on_session_end, ui_callback
+
+__all__ = ["GaugePage", "GaugeUpdate", "paired_updates", "METHODS"]
+
+METHODS = ("gmws", "shared")
+GAUGE_COLUMNS = 8
+MAX_MODES = 40
+
+
+@dataclass
+class GaugeUpdate:
+    """One sweep of one method, or the error that ended that method."""
+
+    method: str
+    report: dict | None = None
+    gauges: list = field(default_factory=list)
+    stop: str | None = None
+    error: str | None = None
+
+
+def paired_updates(experiments: dict[str, LearningExperiment]):
+    """Alternate one sweep of each experiment; a method that fails yields its error and drops out."""
+    generators = {method: experiment.iterate() for method, experiment in experiments.items()}
+    while generators:
+        for method in list(generators):
+            try:
+                report = next(generators[method])
+            except StopIteration:
+                del generators[method]
+                continue
+            except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+                del generators[method]
+                yield GaugeUpdate(method, error=f"{type(exc).__name__}: {exc}")
+                continue
+            gauges = [{k: (v.copy() if k == "U" else v) for k, v in g.items()} for g in report.gauges]
+            yield GaugeUpdate(method, report.as_dict(), gauges, report.stop)
+
+
+def gauge_tiles(gauges: list[dict]) -> list[dict]:
+    """Mosaic tiles of gauge matrices, captioned by mode, type and side (1-based modes)."""
+    arrows = {"right": "→", "left": "←"}
+    return [
+        {"matrix": g["U"], "caption": f"l={g['mode'] + 1} t={g['type']} {arrows.get(g['side'], '')}"}
+        for g in gauges
+    ]
+
+
+def gauge_deviation(gauges: list[dict]) -> tuple[float, float]:
+    """Largest and median ``||U - I||_F`` of a sweep's gauges (NaN when there are none)."""
+    if not gauges:
+        return np.nan, np.nan
+    dev = [float(np.linalg.norm(g["U"] - np.eye(*g["U"].shape))) for g in gauges]
+    return max(dev), float(np.median(dev))
+
+
+class GaugePage:
+    """Controls, charts and run logic of the Gauge fixing page."""
+
+    title = "Gauge fixing"
+
+    def __init__(self, experiment: LearningExperiment | None = None):
+        self.experiment = experiment or default_experiment(modes=10, samples=500)
+        self.experiment.learner.sweeps = 8
+        self.experiment.param.watch(lambda _e: self.experiment.apply_preset(), "system")
+        self.job: Job | None = None
+        self.updates: dict[str, list[GaugeUpdate]] = {m: [] for m in METHODS}
+        self.finals: dict[str, dict[int, float]] = {m: {} for m in METHODS}
+        self._modes = self.experiment.modes
+        self.errors = ErrorBox()
+        self.warnings = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")
+        self.bar = RunBar(self.run, self.stop, run_label="Run both")
+        self._build_charts()
+        self.panel = self._layout()
+        on_session_end(self._abandon)
+
+    def _build_charts(self) -> None:
+        series = [f"{m} {part}" for m in METHODS for part in ("train", "test")]
+        self.residuum = LineChart("Residuum per sweep", "sweep", "relative residuum", series, log_y=True,
+                                  name="gauge-residuum")
+        self.deviation = LineChart("Size of the gauges (ALS-GMWS)", "sweep", "‖U − I‖_F", ["largest", "median"],
+                                   log_y=True)
+        self.versus_d = LineChart("Final test residuum vs d (runs of this session)", "d (modes)",
+                                  "test residuum", list(METHODS), log_y=True)
+        self.mosaic = MatrixMosaic("Gauge matrices U of the sweep", bar_title="U", width=960, height=380)
+        self.sweep = pn.widgets.IntSlider(label="Sweep shown", start=1, end=2, value=1, width=300, disabled=True)
+        self.sweep.param.watch(ui_callback(lambda _e: self._draw_gauges()), "value")
+
+    def _layout(self) -> pn.Row:
+        problem = param_controls(self.experiment, {
+            "system": {**select("System"), "options": sorted(SYSTEMS)},
+            "modes": {"type": pn.widgets.IntSlider, "name": "d (modes)", "start": 3, "end": MAX_MODES,
+                      "width": WIDGET_WIDTH},
+            "samples": int_input("N (training samples)"), "noise": float_input("Noise σ", 0.001),
+        })
+        learner = param_controls(self.experiment.learner, {
+            "sweeps": int_input("Sweeps (limit)"), "init": select("Initialisation"),
+            "init_noise": float_input("Initial noise", 0.01), "ridge": float_input("Ridge", 1e-6),
+        })
+        note = pn.pane.Markdown(
+            "Both methods learn the same data with the system's preset ansatz. Weight sharing without gauge "
+            "mediation (`shared`) fits every shared core on all its equations; it was reported unstable beyond "
+            "d ≈ 20. Move d past 20 and run again: every run adds a point to *final test residuum vs d*.",
+            sizing_mode="stretch_width",
+        )
+        controls = pn.Column("### Data", problem, "### Learners", learner, note, self.bar.panel,
+                             self.errors.pane, self.warnings, width=SIDEBAR_WIDTH)
+        charts = pn.Column(
+            pn.Row(self.residuum.figure, self.versus_d.figure),
+            pn.Row(self.sweep, pn.Spacer(width=20), self.deviation.figure),
+            self.mosaic.figure,
+        )
+        return pn.Row(controls, charts, name=self.title)
+
+    def run(self) -> None:
+        """Start both learners on copies of the current settings."""
+        if self.job is not None and self.job.running:
+            return
+        self.errors.clear()
+        self.warnings.visible = False
+        experiments = {}
+        for method in METHODS:
+            experiments[method] = copy_experiment(self.experiment)
+            experiments[method].learner.method = method
+        self._modes = self.experiment.modes
+        self.updates = {m: [] for m in METHODS}
+        self.residuum.clear()
+        self.deviation.clear()
+        self.bar.running(True)
+        self.bar.say(f"Learning with both methods (d={self._modes}) ...")
+        self.job = Job(lambda: paired_updates(experiments), self._consume, self._finish).start()
+
+    def stop(self) -> None:
+        """Stop both learners; the sweeps done so far stay on the charts."""
+        if self.job is not None:
+            self.job.stop()
+
+    def _abandon(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def poll(self) -> None:
+        """Move finished sweeps to the charts (periodic callback, or tests)."""
+        if self.job is not None:
+            self.job.poll()
+
+    def _consume(self, updates: list[GaugeUpdate]) -> None:
+        for update in updates:
+            if update.error is not None:
+                self._warn(f"**{update.method}** stopped: {update.error}")
+                continue
+            self.updates[update.method].append(update)
+            self._plot_sweep(update)
+        self._follow_sweeps()
+        self.bar.say(self._progress())
+
+    def _plot_sweep(self, update: GaugeUpdate) -> None:
+        report, method = update.report, update.method
+        self.residuum.stream(f"{method} train", [report["sweep"]], [report["train_residual"]])
+        self.residuum.stream(f"{method} test", [report["sweep"]], [report["test_residuum"]])
+        if method == "gmws":
+            largest, median = gauge_deviation(update.gauges)
+            self.deviation.stream("largest", [report["sweep"]], [largest])
+            self.deviation.stream("median", [report["sweep"]], [median])
+
+    def _warn(self, text: str) -> None:
+        self.warnings.object = (self.warnings.object + "\n\n" if self.warnings.visible else "") + text
+        self.warnings.visible = True
+
+    def _follow_sweeps(self) -> None:
+        done = len(self.updates["gmws"])
+        if not done:
+            return
+        at_end = self.sweep.value >= self.sweep.end or self.sweep.disabled
+        self.sweep.end = max(done, 2)
+        self.sweep.disabled = done < 2
+        if at_end:
+            self.sweep.value = done
+        self._draw_gauges()
+
+    def _draw_gauges(self) -> None:
+        updates = self.updates["gmws"]
+        if not updates:
+            return
+        update = updates[min(self.sweep.value, len(updates)) - 1]
+        self.mosaic.update(gauge_tiles(update.gauges), GAUGE_COLUMNS)
+        self.mosaic.figure.title.text = (
+            f"Gauge matrices U applied by ALS-GMWS in sweep {update.report['sweep']} "
+            f"({len(update.gauges)} matrices; → left-to-right half-sweep, ← right-to-left)"
+        )
+
+    def _progress(self) -> str:
+        parts = []
+        for method in METHODS:
+            if self.updates[method]:
+                last = self.updates[method][-1].report
+                test = last["test_residuum"]
+                parts.append(f"{method}: sweep {last['sweep']}, test {test:.2e}" if test is not None
+                             else f"{method}: sweep {last['sweep']}")
+        total = sum(len(v) for v in self.updates.values())
+        return f"**Sweeps done: {total}** · " + " · ".join(parts)
+
+    def _finish(self, error, stopped: bool) -> None:
+        self.bar.running(False)
+        if error is not None:
+            self.errors.show(error)
+            self.bar.say("Failed.")
+            return
+        self._record_finals()
+        prefix = "**Stopped**" if stopped else "**Finished**"
+        self.bar.say(f"{prefix}. " + self._progress())
+
+    def _record_finals(self) -> None:
+        for method in METHODS:
+            if self.updates[method]:
+                test = self.updates[method][-1].report["test_residuum"]
+                if test is not None:
+                    self.finals[method][self._modes] = test
+            points = sorted(self.finals[method].items())
+            self.versus_d.set(method, [d for d, _ in points], [r for _, r in points])

@@ -1,0 +1,325 @@
+"""The Learn page: pick a system and a learner, run the sweeps live, stop at any time.
+
+While the learner runs the page shows the training and test residuum per sweep (log scale), the wall time of each
+sweep, the learned law of one equation against the true one on held-out states, and the block magnitudes of one
+core (``law.block_norms``). Stopping keeps the law learned so far; it is published to the session so that the
+Sparsity page can overlay it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import panel as pn
+
+from explorer.learning.experiment import LearningExperiment
+from explorer.learning.law import SelfSimilarLaw
+from explorer.learning.learner import Learner
+from explorer.learning.presets import preset
+from explorer.learning.selection import right_type
+from explorer.systems import SYSTEMS
+from explorer.views.controls import (
+    SIDEBAR_WIDTH,
+    WIDGET_WIDTH,
+    ErrorBox,
+    RunBar,
+    checkbox,
+    float_input,
+    int_input,
+    param_controls,
+    select,
+)
+from explorer.views.plots import Heatmap, LineChart, make_figure
+from explorer.views.session import SessionState, snapshot_law
+from explorer.views.worker import Job, on_session_end, ui_callback
+
+__all__ = ["LearnPage", "default_experiment", "copy_experiment", "feature_names", "type_name"]
+
+SCATTER_STATES = 400
+"""Held-out states of the learned-versus-true scatter."""
+
+DEFAULTS = dict(system="fput", modes=10, samples=500, test_samples=2000, noise=0.0, seed=0)
+"""A problem small enough that a sweep takes well under a second on a quiet machine."""
+
+
+def default_experiment(**overrides) -> LearningExperiment:
+    """The page's starting point: FPUT with the seed's learner settings, random initialisation, 10 sweeps."""
+    settings = {**DEFAULTS, **overrides}
+    learner = Learner(**preset(settings["system"]), init="random", sweeps=10)
+    return LearningExperiment(learner=learner, **settings)
+
+
+def copy_experiment(experiment: LearningExperiment) -> LearningExperiment:
+    """An independent copy (widgets may change the original while a run uses the copy)."""
+    learner = Learner(**_values(experiment.learner))
+    values = {k: v for k, v in _values(experiment).items() if k != "learner"}
+    return LearningExperiment(learner=learner, **values)
+
+
+def _values(obj) -> dict:
+    return {k: v for k, v in obj.param.values().items() if k != "name"}
+
+
+def feature_names(dictionary: str, degrees) -> list[str]:
+    """Readable names of the dictionary functions: ``P0..``, ``x^0..`` or ``1, sin, cos``."""
+    if dictionary == "trigonometric":
+        return ["1", "sin", "cos"][: len(degrees)]
+    stem = "P" if dictionary == "legendre" else "x^"
+    return [f"{stem}{i}" for i in range(len(degrees))]
+
+
+def type_name(kind: int, interaction_length: int) -> str:
+    """Role of an activation type (seed eq. 41): left of the window, a window position, or right of it."""
+    if kind == 1:
+        return "t=1 (left of window)"
+    if kind == right_type(interaction_length):
+        return f"t={kind} (right of window)"
+    return f"t={kind} (window offset {kind - interaction_length - 2:+d})"
+
+
+@dataclass
+class LearnUpdate:
+    """One sweep as the worker thread hands it to the page: the report, a frozen law and its predictions."""
+
+    report: dict
+    stop: str | None
+    law: SelfSimilarLaw
+    prediction: np.ndarray
+    truth: np.ndarray
+
+
+def learn_updates(experiment: LearningExperiment):
+    """Generator of :class:`LearnUpdate` (runs in the worker thread: data, sweeps and predictions)."""
+    system = experiment.make_system()
+    X = system.sample_states(SCATTER_STATES, rng=experiment.seed + 7)
+    truth = system.target(X)
+    for report in experiment.iterate():
+        law = snapshot_law(report.law)
+        yield LearnUpdate(report.as_dict(), report.stop, law, law.predict(X), truth)
+
+
+class LearnPage:
+    """Controls, live charts and the run logic of the Learn page.
+
+    Parameters
+    ----------
+    session : SessionState, optional
+        Shared with the other pages of a dashboard session; the page publishes its law there.
+    experiment : LearningExperiment, optional
+        The model behind the controls (default: :func:`default_experiment`).
+    """
+
+    title = "Learn"
+
+    def __init__(self, session: SessionState | None = None, experiment: LearningExperiment | None = None):
+        self.session = session or SessionState()
+        self.experiment = experiment or default_experiment()
+        self.experiment.param.watch(self._apply_preset, "system")
+        self.job: Job | None = None
+        self.law: SelfSimilarLaw | None = None
+        self.updates: list[LearnUpdate] = []
+        self._sweep_limit, self._label = self.experiment.learner.sweeps, ""
+        self.errors = ErrorBox()
+        self.bar = RunBar(self.run, self.stop)
+        self._build_charts()
+        self._build_selectors()
+        self.panel = self._layout()
+        on_session_end(self._abandon)
+
+    def _build_charts(self) -> None:
+        self.residuum = LineChart("Residuum per sweep", "sweep", "relative residuum", ["train", "test"], log_y=True,
+                                  name="learn-residuum")
+        self.timing = LineChart("Wall time per sweep", "sweep", "seconds", ["fit", "elapsed (cumulative)"])
+        self.scatter = make_figure("Learned vs true law", "true target", "learned", match_aspect=True)
+        self.scatter_source = self.scatter.scatter(
+            [], [], size=4, alpha=0.6, color="#1f77b4", legend_label="held-out states"
+        ).data_source
+        self.diagonal = self.scatter.line([], [], color="#999999", line_dash="dashed", legend_label="y = x")
+        self.scatter.legend.location = "top_left"
+        self.blocks = Heatmap("Block magnitudes of a core", "dictionary function ψ_i", "left block label a",
+                              bar_title="‖block‖")
+
+    def _build_selectors(self) -> None:
+        self.equation = pn.widgets.IntInput(label="Equation k", value=1, start=1, end=self.experiment.modes,
+                                            width=130, description="Equation shown in the scatter (1-based).")
+        modes = self.experiment.modes
+        self.core_mode = pn.widgets.IntInput(label="Core mode l", value=(modes + 1) // 2, start=1, end=modes, width=130,
+                                             description="Mode of the core whose blocks are shown.")
+        self.core_type = pn.widgets.Select(label="Activation type", options={}, width=200,
+                                           description="Type t of the core C_l^(t) (seed eq. 41).")
+        self.equation.param.watch(ui_callback(lambda _e: self._draw_scatter()), "value")
+        self.core_mode.param.watch(ui_callback(lambda _e: self._draw_blocks(update_types=True)), "value")
+        self.core_type.param.watch(ui_callback(lambda _e: self._draw_blocks()), "value")
+
+    def _controls(self) -> pn.Column:
+        system_widget = {
+            "type": pn.widgets.AutocompleteInput, "name": "System", "options": sorted(SYSTEMS),
+            "restrict": False, "min_characters": 0, "case_sensitive": False, "width": WIDGET_WIDTH,
+        }
+        problem = param_controls(self.experiment, {
+            "system": system_widget, "modes": int_input("d (modes)"), "samples": int_input("N (training samples)"),
+            "noise": float_input("Noise σ", 0.001),
+        })
+        learner = param_controls(self.experiment.learner, {
+            "dictionary": select("Dictionary"), "degree": int_input("Degree of the dictionary"),
+            "total_degree": int_input("λ (total degree bound)"), "block_size": int_input("ρ (max block size)"),
+            "interaction_length": int_input("L (interaction length)"), "method": select("Method"),
+            "sweeps": int_input("Sweeps (limit)"),
+        })
+        advanced = pn.Card(
+            param_controls(self.experiment, {"test_samples": int_input("Test samples N'"),
+                                             "seed": int_input("Data seed")}),
+            param_controls(self.experiment.learner, {
+                "exact_degree": checkbox("Total degree exactly λ"),
+                "init": select("Initialisation"), "init_noise": float_input("Initial noise", 0.01),
+                "ridge": float_input("Ridge", 1e-6), "stagnation": float_input("Stagnation tolerance", 1e-4),
+            }),
+            title="More settings", collapsed=True, sizing_mode="stretch_width",
+        )
+        return pn.Column(
+            "### Problem", problem, "### Learner", learner, advanced, self.bar.panel, self.errors.pane,
+            width=SIDEBAR_WIDTH,
+        )
+
+    def _layout(self) -> pn.Row:
+        charts = pn.Column(
+            pn.Row(self.residuum.figure, self.timing.figure),
+            pn.Row(
+                pn.Column(self.equation, self.scatter),
+                pn.Column(pn.Row(self.core_mode, self.core_type), self.blocks.figure),
+            ),
+        )
+        return pn.Row(self._controls(), charts, name=self.title)
+
+    def _apply_preset(self, _event=None) -> None:
+        self.experiment.apply_preset()
+
+    def run(self) -> None:
+        """Start learning with a copy of the current settings (does nothing while a run is going on)."""
+        if self.job is not None and self.job.running:
+            return
+        self.errors.clear()
+        experiment = copy_experiment(self.experiment)
+        self._reset(experiment)
+        self.bar.running(True)
+        self.bar.say(f"Drawing data and initialising ({experiment.system}, d={experiment.modes}) ...")
+        self.job = Job(lambda: learn_updates(experiment), self._consume, self._finish).start()
+
+    def stop(self) -> None:
+        """Stop after the sweeps already done (the law learned so far stays on the page and in the session)."""
+        if self.job is not None:
+            self.job.stop()
+
+    def _abandon(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def poll(self) -> None:
+        """Move finished sweeps to the charts (called by the periodic callback, or by tests)."""
+        if self.job is not None:
+            self.job.poll()
+
+    def _reset(self, experiment: LearningExperiment) -> None:
+        self.updates, self.law = [], None
+        self._sweep_limit = experiment.learner.sweeps
+        self._label = f"{experiment.system}, d={experiment.modes}, {experiment.learner.method}"
+        self.residuum.clear()
+        self.timing.clear()
+        for widget in (self.equation, self.core_mode):
+            widget.end = experiment.modes
+            widget.value = min(widget.value, experiment.modes)
+
+    def _consume(self, updates: list[LearnUpdate]) -> None:
+        self.updates.extend(updates)
+        reports = [u.report for u in updates]
+        sweeps = [r["sweep"] for r in reports]
+        self.residuum.stream("train", sweeps, [r["train_residual"] for r in reports])
+        self.residuum.stream("test", sweeps, [r["test_residuum"] for r in reports])
+        self.timing.stream("fit", sweeps, [r["seconds"] for r in reports])
+        self.timing.stream("elapsed (cumulative)", sweeps, [r["elapsed"] for r in reports])
+        self.law = updates[-1].law
+        self.session.param.update(law=self.law, law_label=f"{self._label}, sweep {sweeps[-1]}")
+        self._draw_scatter()
+        self._draw_blocks(update_types=True)
+        self.bar.say(self._progress(reports[-1]))
+
+    def _progress(self, report: dict) -> str:
+        test = report["test_residuum"]
+        test_text = "" if test is None else f" · test {test:.2e}"
+        return (f"**Sweeps done: {report['sweep']}** of at most {self._sweep_limit} · "
+                f"train {report['train_residual']:.2e}{test_text} · {report['elapsed']:.1f} s")
+
+    def _finish(self, error, stopped: bool) -> None:
+        self.bar.running(False)
+        done = len(self.updates)
+        if error is not None:
+            self.errors.show(error)
+            self.bar.say(f"Failed after {done} sweep(s).")
+        elif stopped:
+            self.bar.say(f"**Stopped** after {done} sweep(s); the law learned so far is kept.")
+        else:
+            reason = self.updates[-1].stop if self.updates else None
+            self.bar.say(f"**Finished**: {done} sweep(s), stopped by {reason}. " + self._final_numbers())
+
+    def _final_numbers(self) -> str:
+        if not self.updates:
+            return ""
+        report = self.updates[-1].report
+        test = report["test_residuum"]
+        return f"Train {report['train_residual']:.2e}" + ("" if test is None else f", test {test:.2e}") + "."
+
+    def _draw_scatter(self) -> None:
+        if not self.updates:
+            return
+        update = self.updates[-1]
+        k = min(self.equation.value, update.truth.shape[1]) - 1
+        truth, learned = update.truth[:, k], update.prediction[:, k]
+        self.scatter_source.data = {"x": truth.tolist(), "y": learned.tolist()}
+        low, high = float(truth.min()), float(truth.max())
+        self.diagonal.data_source.data = {"x": [low, high], "y": [low, high]}
+        self.scatter.title.text = f"Equation k={k + 1}: learned vs true ({len(truth)} held-out states)"
+
+    def _draw_blocks(self, update_types: bool = False) -> None:
+        if self.law is None:
+            return
+        mode = min(self.core_mode.value, self.law.modes) - 1
+        if update_types:
+            self._update_type_options(mode)
+        kind = self.core_type.value
+        if kind is None or (mode, kind) not in self.law.cores:
+            return
+        xs, ys, values, texts, x_factors, y_factors = block_cells(self.law, mode, kind)
+        self.blocks.update(xs, ys, values, texts, x_factors, y_factors)
+        self.blocks.figure.title.text = f"Block magnitudes of C_{mode + 1}^({kind}) (cell text: right label b)"
+
+    def _update_type_options(self, mode: int) -> None:
+        kinds = sorted(t for m, t in self.law.cores if m == mode)
+        options = {type_name(t, self.law.interaction_length): t for t in kinds}
+        if options != self.core_type.options:
+            current = self.core_type.value
+            self.core_type.options = options
+            self.core_type.value = current if current in kinds else kinds[-1]
+
+
+def block_cells(law: SelfSimilarLaw, mode: int, kind: int):
+    """Cells of the block-magnitude heatmap of core ``(mode, kind)``.
+
+    One cell per left block label ``a`` and dictionary function ``i``: the norm of the block ``(a, i, b)`` summed
+    over right labels ``b`` (a block-sparse core has one allowed ``b = a + w(i)``, shown as the cell text).
+    """
+    norms = law.block_norms(mode, kind)
+    st = law.structure
+    left = [b.label for b in st.label_blocks(mode)]
+    right = {b.label for b in st.label_blocks(mode + 1)}
+    names = feature_names(law.dictionary.name, st.degrees)
+    xs, ys, values, texts = [], [], [], []
+    for a_index, a in enumerate(left):
+        for i, name in enumerate(names):
+            target = a + int(st.degrees[i])
+            allowed = st.dense or target in right
+            xs.append(name)
+            ys.append(f"a={a}")
+            values.append(float(np.sqrt(np.sum(norms[a_index, i] ** 2))) if allowed else np.nan)
+            texts.append(f"→{target}" if allowed and not st.dense else "")
+    return xs, ys, values, texts, names, [f"a={a}" for a in reversed(left)]

@@ -1,0 +1,317 @@
+"""Browser tests: serve the apps on a loopback port and drive them with Playwright in headless Chromium.
+
+Most tests use an in-process server (``pn.serve``, threaded) whose error log is captured; one test starts
+``panel serve apps/`` itself as a subprocess and loads ``/apps``. Screenshots go to ``tests/artifacts/`` and one
+dashboard screenshot to ``docs/dashboard.png``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import panel as pn
+import pytest
+
+from explorer.views import dashboard, page_view
+from explorer.views.dashboard import PAGES
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DOCS = ROOT / "docs"
+CHROMIUM = "/usr/lib/chromium/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1500, "height": 1000}
+FIRST_PAINT_LIMIT = 10.0
+"""Seconds from navigation to the first chart; the target is 3 s, the margin is for a loaded 2-core machine."""
+
+COUNT_POINTS = """name => {
+    for (const doc of window.Bokeh.documents) {
+        const source = doc.get_model_by_name(name);
+        if (source) { return source.data.x.length; }
+    }
+    return -1;
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+class ErrorLog(logging.Handler):
+    """Collects every log record of level ERROR or above (tracebacks of callbacks end up here)."""
+
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(self.format(record))
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    errors = ErrorLog()
+    logging.getLogger().addHandler(errors)
+    apps = {name: (lambda name=name: page_view(name)) for name in PAGES}
+    apps["apps"] = dashboard
+    handle = pn.serve(apps, port=port, address="127.0.0.1", websocket_origin=[f"127.0.0.1:{port}"], show=False,
+                      threaded=True, start=True, check_unused_sessions=500, unused_session_lifetime=500)
+    wait_for_port(port)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", errors=errors.records)
+    handle.stop()
+    logging.getLogger().removeHandler(errors)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport=VIEWPORT)
+    tab = context.new_page()
+    yield tab
+    assert_no_traceback(tab)
+    context.close()
+    assert not server.errors, "\n".join(server.errors)
+
+
+def assert_no_traceback(tab) -> None:
+    if not tab.is_closed():
+        assert tab.get_by_text("Traceback").count() == 0
+
+
+def open_app(tab, url: str) -> float:
+    """Navigate and wait for the first chart; returns the seconds it took."""
+    start = time.monotonic()
+    tab.goto(url)
+    tab.wait_for_selector("canvas", timeout=30_000)
+    return time.monotonic() - start
+
+
+def set_input(tab, label: str, value) -> None:
+    """Type into the input whose label contains ``label`` and commit it."""
+    field = tab.locator(".bk-input-group", has_text=label).locator("input").first
+    field.fill(str(value))
+    field.press("Enter")
+
+
+def click(tab, name: str) -> None:
+    tab.get_by_role("button", name=name, exact=True).click()
+
+
+def status(tab) -> str:
+    return " ".join(tab.locator(".run-status p").all_inner_texts())
+
+
+def wait_status(tab, pattern: str, timeout: float = 120.0) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        text = status(tab)
+        if re.search(pattern, text):
+            return text
+        time.sleep(0.1)
+    raise AssertionError(f"status never matched {pattern!r}; last: {status(tab)!r}")
+
+
+def points(tab, source: str) -> int:
+    return tab.evaluate(COUNT_POINTS, source)
+
+
+def wait_points(tab, source: str, count: int, timeout: float = 120.0) -> int:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        n = points(tab, source)
+        if n >= count:
+            return n
+        time.sleep(0.1)
+    raise AssertionError(f"{source} has {points(tab, source)} points, expected {count}")
+
+
+def screenshot(tab, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def small_learn_problem(tab, sweeps: int, modes: int = 5, samples: int = 200) -> None:
+    set_input(tab, "d (modes)", modes)
+    set_input(tab, "N (training samples)", samples)
+    set_input(tab, "Sweeps (limit)", sweeps)
+    tab.get_by_text("More settings").click()
+    set_input(tab, "Test samples", 500)
+    set_input(tab, "Stagnation tolerance", 0)
+
+
+@pytest.mark.parametrize("app", ["apps", *PAGES])
+def test_every_page_loads_quickly_without_errors(page, server, app):
+    seconds = open_app(page, f"{server.url}/{app}")
+    assert seconds < FIRST_PAINT_LIMIT
+    page.wait_for_timeout(500)
+    screenshot(page, f"page-{app}")
+
+
+def test_learn_run_grows_the_residuum_and_stop_stops_it(page, server):
+    open_app(page, f"{server.url}/learn")
+    small_learn_problem(page, sweeps=300)
+    click(page, "Run")
+    wait_points(page, "learn-residuum:train", 2)
+    click(page, "Stop")
+    start = time.monotonic()
+    text = wait_status(page, r"Stopped", timeout=5)
+    assert time.monotonic() - start < 1.5
+    kept = int(re.search(r"after (\d+) sweep", text).group(1))
+    page.wait_for_timeout(2500)
+    assert points(page, "learn-residuum:train") == kept
+    assert "Stopped" in status(page)
+    screenshot(page, "learn-stopped")
+
+
+def test_learn_bad_input_shows_a_message(page, server):
+    open_app(page, f"{server.url}/learn")
+    set_input(page, "L (interaction length)", 12)
+    click(page, "Run")
+    page.get_by_text("interaction_length must be < modes").wait_for(timeout=60_000)
+    screenshot(page, "learn-bad-input")
+
+
+def test_sparsity_seed_example_changes_the_pattern(page, server):
+    open_app(page, f"{server.url}/sparsity")
+    click(page, "eq. (48)")
+    page.get_by_text("p = 3").first.wait_for(timeout=10_000)
+    screenshot(page, "sparsity-eq48")
+
+
+def test_gauge_page_runs_both_methods_live(page, server):
+    open_app(page, f"{server.url}/gauge")
+    set_input(page, "N (training samples)", 200)
+    click(page, "Run both")
+    wait_points(page, "gauge-residuum:gmws train", 2)
+    wait_points(page, "gauge-residuum:shared train", 2)
+    page.wait_for_timeout(500)
+    screenshot(page, "gauge-running")
+    click(page, "Stop")
+    wait_status(page, "Stopped", timeout=5)
+
+
+def test_epsnet_gives_a_point_per_resolution(page, server):
+    open_app(page, f"{server.url}/epsnet")
+    set_input(page, "n (sites)", 6)
+    set_input(page, "Resolutions", "10, 20, 40")
+    click(page, "Run")
+    wait_status(page, "Finished", timeout=240)
+    assert points(page, "epsnet-energy:Ẽ (DP)") == 3
+    assert points(page, "epsnet-energy:E (true)") == 3
+    assert points(page, "epsnet-energy:exact E0") == 2
+    page.wait_for_timeout(500)
+    screenshot(page, "epsnet-finished")
+
+
+def test_epsnet_bad_resolutions_show_a_message(page, server):
+    open_app(page, f"{server.url}/epsnet")
+    set_input(page, "Resolutions", "ten")
+    click(page, "Run")
+    page.get_by_text("resolutions must be comma-separated").wait_for(timeout=10_000)
+
+
+def test_three_sessions_run_at_once_without_interfering(browser, server):
+    contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(3)]
+    tabs = [context.new_page() for context in contexts]
+    for sweeps, tab in enumerate(tabs, start=2):
+        open_app(tab, f"{server.url}/learn")
+        small_learn_problem(tab, sweeps=sweeps, modes=4, samples=150)
+    for tab in tabs:
+        click(tab, "Run")
+    for sweeps, tab in enumerate(tabs, start=2):
+        wait_status(tab, "Finished", timeout=180)
+        assert points(tab, "learn-residuum:train") == sweeps
+        assert_no_traceback(tab)
+    for context in contexts:
+        context.close()
+    assert not server.errors
+
+
+def _job_threads() -> set:
+    return {t for t in threading.enumerate() if t.name == "explorer-job" and t.is_alive()}
+
+
+def test_closing_the_tab_stops_the_work(browser, server):
+    before = _job_threads()
+    context = browser.new_context(viewport=VIEWPORT)
+    tab = context.new_page()
+    open_app(tab, f"{server.url}/learn")
+    small_learn_problem(tab, sweeps=1000)
+    click(tab, "Run")
+    wait_points(tab, "learn-residuum:train", 1)
+    started = _job_threads() - before
+    assert started
+    context.close()
+    end = time.monotonic() + 30
+    while any(t.is_alive() for t in started):
+        assert time.monotonic() < end, "the worker kept running after the tab was closed"
+        time.sleep(0.2)
+
+
+def test_panel_serve_directory_app(browser, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    panel = Path(sys.executable).with_name("panel")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(panel), "serve", "apps/", "--port", str(port), "--address", "127.0.0.1",
+             "--allow-websocket-origin", f"127.0.0.1:{port}"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port)
+        context = browser.new_context(viewport=VIEWPORT)
+        tab = context.new_page()
+        open_app(tab, f"http://127.0.0.1:{port}/apps")
+        for title in ("Learn", "Sparsity patterns", "Gauge fixing", "Epsilon-net"):
+            assert tab.get_by_role("tab", name=title).count() == 1
+        click(tab, "Run")
+        wait_points(tab, "learn-residuum:train", 4, timeout=180)
+        tab.wait_for_timeout(800)
+        DOCS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
+        click(tab, "Stop")
+        for title in ("Sparsity patterns", "Gauge fixing", "Epsilon-net"):
+            tab.get_by_role("tab", name=title).click()
+            tab.wait_for_timeout(1000)
+            screenshot(tab, f"dashboard-{title.split()[0].lower()}")
+        assert_no_traceback(tab)
+        context.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert "Traceback" not in log.read_text()

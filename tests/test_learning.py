@@ -1,0 +1,234 @@
+"""Self-similar laws, local solves, ALS-GMWS and its baselines: exact references and end-to-end recovery."""
+
+import json
+
+import numpy as np
+import pytest
+
+from explorer.cli import main
+from explorer.dictionaries import LegendreDictionary, MonomialDictionary, TrigonometricDictionary
+from explorer.learning.law import SelfSimilarLaw
+from explorer.learning.learner import Learner
+from explorer.learning.local import Common, Single, householder_r, solve_core
+from explorer.learning.selection import (
+    interaction_length_from_figure_label,
+    selection_table,
+)
+from explorer.learning.window import fput_law, window_regression_law
+from explorer.systems import make_system
+from explorer.tt import BlockStructure
+
+
+def _random_law(d=7, lint=1, seed=0):
+    st = BlockStructure([0, 1, 2, 3], d, 2, range(4))
+    law = SelfSimilarLaw.random(st, LegendreDictionary(3), lint, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    for key, core in law.cores.items():
+        law.cores[key] = core + rng.standard_normal(core.shape) * st.masks[key[0]]
+    return law
+
+
+def test_selection_table_eq41():
+    table = selection_table(6, 1)
+    np.testing.assert_array_equal(table[3], [1, 1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(table[0], [3, 4, 5, 5, 5, 5])
+    np.testing.assert_array_equal(table[5], [1, 1, 1, 1, 2, 3])
+    assert interaction_length_from_figure_label(5) == 1
+    assert interaction_length_from_figure_label(9) == 3
+    with pytest.raises(ValueError):
+        interaction_length_from_figure_label(4)
+
+
+@pytest.mark.parametrize("lint", [0, 1, 2])
+def test_shared_evaluation_equals_per_equation_trains(lint):
+    law = _random_law(d=7, lint=lint)
+    features = np.random.default_rng(3).uniform(-1, 1, (11, 7, 4))
+    shared = law.evaluate_features(features)
+    for e in range(7):
+        np.testing.assert_allclose(shared[:, e], law.equation_tt(e).evaluate(features), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dictionary", [MonomialDictionary(3), LegendreDictionary(3)])
+@pytest.mark.parametrize("disordered", [False, True])
+def test_exact_fput_law_reproduces_f(dictionary, disordered):
+    system = make_system("fput", modes=15, disordered=disordered, seed=4)
+    law = fput_law(system, dictionary, block_size=2)
+    X = system.sample_states(3000, np.random.default_rng(0))
+    assert law.residuum(X, system.law(X)) <= 1e-10
+
+
+def test_gauge_invariance_of_a_self_similar_law():
+    law = _random_law(d=6, lint=1)
+    X = np.random.default_rng(2).uniform(-1, 1, (25, 6))
+    before = law.predict(X)
+    st, interface = law.structure, 3
+    gauge = np.zeros((st.ranks[interface],) * 2)
+    rng = np.random.default_rng(9)
+    for blk in st.blocks[interface]:
+        gauge[blk.slice, blk.slice] = rng.standard_normal((blk.size, blk.size)) + 3 * np.eye(blk.size)
+    inverse = np.linalg.inv(gauge)
+    for (m, t), core in list(law.cores.items()):
+        if m == interface - 1:
+            law.cores[(m, t)] = np.einsum("apb,bc->apc", core, gauge)
+        elif m == interface:
+            law.cores[(m, t)] = np.einsum("ab,bpc->apc", inverse, core)
+        assert np.allclose(law.cores[(m, t)][~st.masks[m]], 0)
+    np.testing.assert_allclose(law.predict(X), before, rtol=1e-9, atol=1e-11)
+
+
+def test_local_solve_equals_stacked_least_squares():
+    rng = np.random.default_rng(0)
+    st = BlockStructure([0, 1, 2, 3], 5, 2, range(4))
+    mask = st.masks[2]
+    n, r0, r1 = 60, mask.shape[0], mask.shape[2]
+    psi = rng.standard_normal((n, 4))
+    common = rng.standard_normal((n, r0))
+    eqs = [Single(rng.standard_normal((n, r1)), rng.standard_normal(n)) for _ in range(9)]
+    sums = eqs[0].sums()
+    for eq in eqs[1:]:
+        sums = sums.add(eq)
+    core = solve_core(Common(common), psi, sums, mask, np.zeros(mask.shape))
+    rows = [np.einsum("na,ni,nb->naib", common, psi, eq.v).reshape(n, -1)[:, mask.ravel()] for eq in eqs]
+    ref = np.linalg.lstsq(np.vstack(rows), np.concatenate([eq.y for eq in eqs]), rcond=None)[0]
+    np.testing.assert_allclose(core[mask], ref, rtol=1e-8, atol=1e-10)
+
+
+def test_householder_r_matches_lapack():
+    a = np.random.default_rng(1).standard_normal((40, 9, 5))
+    r = householder_r(a)
+    for n in range(40):
+        ref = np.linalg.qr(a[n], mode="r")
+        np.testing.assert_allclose(np.abs(r[n]), np.abs(ref), atol=1e-12)
+        np.testing.assert_allclose(r[n].T @ r[n], a[n].T @ a[n], atol=1e-10)
+
+
+def _fput_data(d, n, seed=1):
+    system = make_system("fput", modes=d)
+    X, Y = system.sample(n, seed=seed)
+    X_test, F_test = system.sample(5000, seed=seed + 100)
+    return system, X, Y, X_test, F_test
+
+
+def test_gmws_from_random_start_recovers_fput():
+    system, X, Y, X_test, F_test = _fput_data(12, 800)
+    learner = Learner(init="random", init_noise=0.05, sweeps=12, stagnation=0.0)
+    reports = list(learner.iterate(X, Y, domain=system.domain, X_test=X_test, F_test=F_test))
+    assert reports[-1].test_residuum < 1e-6
+    assert reports[-1].test_residuum < 1e-3 * reports[0].test_residuum
+    assert all(len(r.gauges) > 0 for r in reports)
+
+
+def test_window_start_recovers_fput_exactly_at_d50():
+    system, X, Y, X_test, F_test = _fput_data(50, 300)
+    learner = Learner(init="window", init_noise=0.0, sweeps=2, stagnation=0.0)
+    reports = list(learner.iterate(X, Y, domain=system.domain, X_test=X_test, F_test=F_test))
+    assert reports[-1].test_residuum <= 1e-10
+
+
+def test_independent_als_never_increases_training_loss():
+    system, X, Y, _, _ = _fput_data(6, 300)
+    learner = Learner(method="independent", init="random", init_noise=0.3, sweeps=6, stagnation=0.0)
+    residuals = [r.train_residual for r in learner.iterate(X, Y, domain=system.domain)]
+    assert all(b <= a * (1 + 1e-9) for a, b in zip(residuals, residuals[1:], strict=False))
+
+
+@pytest.mark.parametrize("method", ["gmws", "shared", "independent"])
+def test_every_block_sparse_method_learns_fput_from_random_start(method):
+    system, X, Y, X_test, F_test = _fput_data(8, 500)
+    learner = Learner(method=method, init="random", init_noise=0.05, sweeps=8, stagnation=0.0)
+    reports = list(learner.iterate(X, Y, domain=system.domain, X_test=X_test, F_test=F_test))
+    assert reports[-1].test_residuum < 1e-3
+
+
+def test_dense_tt_is_exact_from_window_start_but_overfits_from_random_start():
+    system, X, Y, X_test, F_test = _fput_data(8, 500)
+    kwargs = dict(domain=system.domain, X_test=X_test, F_test=F_test)
+    window = list(Learner(method="dense", sweeps=2, stagnation=0.0).iterate(X, Y, **kwargs))
+    assert window[-1].law.structure.dense
+    assert window[-1].test_residuum < 1e-10
+    random = list(Learner(method="dense", init="random", sweeps=4, stagnation=0.0).iterate(X, Y, **kwargs))
+    assert random[-1].test_residuum > max(0.1, 5 * random[-1].train_residual)
+
+
+def test_dipoles_with_trigonometric_dictionary():
+    system = make_system("dipoles", modes=10)
+    X, Y = system.sample(600, seed=3)
+    X_test, F_test = system.sample(4000, seed=4)
+    learner = Learner(
+        dictionary="trigonometric", degree=1, total_degree=2, exact_degree=True, block_size=3, init_noise=1e-2,
+        sweeps=6,
+    )
+    law = learner.fit(X, Y, domain=system.domain)
+    assert law.residuum(X_test, F_test) < 1e-2
+    assert isinstance(law.dictionary, TrigonometricDictionary)
+
+
+def test_window_regression_is_exact_for_local_polynomials():
+    system = make_system("fput", modes=9, disordered=True)
+    X, Y = system.sample(60, seed=0)
+    st = BlockStructure([0, 1, 2, 3], 9, 2, range(4))
+    dic = LegendreDictionary(3)
+    law = window_regression_law(st, dic, 1, dic.evaluate(X), Y)
+    X_test = system.sample_states(2000, np.random.default_rng(1))
+    assert law.residuum(X_test, system.law(X_test)) < 1e-10
+
+
+def test_law_save_load_roundtrip(tmp_path):
+    law = _random_law(d=5)
+    law.history.append({"sweep": 1, "train_residual": 0.5})
+    law.save(tmp_path / "law.npz")
+    loaded = SelfSimilarLaw.load(tmp_path / "law.npz")
+    X = np.random.default_rng(0).uniform(-1, 1, (10, 5))
+    np.testing.assert_array_equal(loaded.predict(X), law.predict(X))
+    assert loaded.history == law.history
+
+
+def test_learner_rejects_bad_input():
+    learner = Learner()
+    X = np.zeros((10, 4))
+    with pytest.raises(ValueError, match="X contains NaN"):
+        next(learner.iterate(np.full((10, 4), np.nan), X))
+    with pytest.raises(ValueError, match="Y must have shape"):
+        next(learner.iterate(X, np.zeros((10, 3))))
+    with pytest.raises(ValueError, match="interaction_length"):
+        next(Learner(interaction_length=4).iterate(X, X))
+    with pytest.raises(ValueError):
+        Learner(block_size=0)
+    with pytest.raises(ValueError):
+        Learner(method="magic")
+
+
+def test_stops_at_target_residual():
+    system, X, Y, _, _ = _fput_data(10, 300)
+    reports = list(Learner(init="window", init_noise=0.0, target_residual=1e-8).iterate(X, Y, domain=system.domain))
+    assert len(reports) == 1 and reports[0].stop == "target"
+
+
+def test_cli_learn_json(capsys, tmp_path):
+    path = tmp_path / "law.npz"
+    code = main(
+        ["learn", "--system", "fput", "--modes", "12", "--samples", "400", "--test-samples", "2000",
+         "--sweeps", "2", "--json", "--save", str(path)]
+    )
+    assert code == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for key in ("residuum", "residuum_per_sweep", "seconds", "sweep_seconds", "parameters"):
+        assert key in out
+    assert out["residuum"] < 1e-10
+    assert SelfSimilarLaw.load(path).modes == 12
+
+
+def test_cli_learn_user_law(capsys, tmp_path, monkeypatch):
+    (tmp_path / "mylaw.py").write_text(
+        "import numpy as np\n"
+        "def cubic(X):\n"
+        "    return -X**3 + 0.5*np.roll(X, 1, axis=1)*(np.arange(X.shape[1]) > 0)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code = main(
+        ["learn", "--system", "mylaw:cubic", "--modes", "8", "--samples", "300", "--test-samples", "1000",
+         "--domain", "-1", "1", "--sweeps", "2", "--json"]
+    )
+    assert code == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["residuum"] < 1e-10

@@ -1,0 +1,279 @@
+"""Unit tests of the dashboard's view objects: build pages, drive Run/Stop through their methods, check the plots."""
+
+from __future__ import annotations
+
+import runpy
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from explorer.learning.learner import Learner
+from explorer.views import EpsnetPage, GaugePage, LearnPage, SessionState, SparsityPage, build_pages, dashboard
+from explorer.views.dashboard import PAGES, page_view
+from explorer.views.epsnet import parse_resolutions
+from explorer.views.learn import default_experiment
+from explorer.views.sparsity import SEED_EXAMPLES, parameter_counts
+from explorer.views.worker import Job
+
+APPS = Path(__file__).resolve().parents[1] / "apps"
+
+
+def small_learn_page(session=None, **learner) -> LearnPage:
+    page = LearnPage(session)
+    page.experiment.param.update(modes=5, samples=200, test_samples=300)
+    page.experiment.learner.param.update(**{"sweeps": 3, **learner})
+    return page
+
+
+def finish(page, timeout: float = 120.0) -> None:
+    """Wait for the page's worker thread, then hand its results to the page as the periodic poll would."""
+    assert page.job.join(timeout)
+    page.poll()
+
+
+def poll_until(page, condition, timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "condition not reached"
+        page.poll()
+        time.sleep(0.05)
+
+
+def test_job_hands_over_items_in_batches_and_finishes_once():
+    batches, finished = [], []
+    job = Job(lambda: iter(range(5)), batches.append, lambda error, stopped: finished.append((error, stopped)))
+    job.start()
+    assert job.join(10)
+    job.poll()
+    job.poll()
+    assert sum(batches, []) == list(range(5))
+    assert finished == [(None, False)]
+    assert not job.running
+
+
+def test_job_stop_keeps_items_so_far_and_discards_the_rest():
+    gate = threading.Event()
+
+    def produce():
+        yield 1
+        gate.wait(5)
+        yield 2
+
+    batches, finished = [], []
+    job = Job(produce, batches.append, lambda error, stopped: finished.append(stopped)).start()
+    poll_until(job, lambda: batches)
+    job.stop()
+    gate.set()
+    assert job.join(10)
+    job.poll()
+    assert batches == [[1]]
+    assert finished == [True]
+
+
+def test_job_reports_the_error_that_ended_the_generator():
+    def produce():
+        yield 1
+        raise ValueError("bad input")
+
+    errors = []
+    job = Job(produce, lambda items: None, lambda error, stopped: errors.append(error)).start()
+    assert job.join(10)
+    job.poll()
+    assert isinstance(errors[0], ValueError)
+
+
+def test_learn_page_run_fills_every_chart_and_publishes_the_law():
+    session = SessionState()
+    page = small_learn_page(session)
+    page.run()
+    finish(page)
+    assert page.residuum.count("train") == 3
+    assert page.residuum.count("test") == 3
+    assert page.timing.count("fit") == 3
+    assert "Finished" in page.bar.status.object
+    assert len(page.scatter_source.data["x"]) == 400
+    assert np.nanmax(page.blocks.source.data["value"]) > 0
+    assert session.law is page.law and "sweep 3" in session.law_label
+    assert not page.bar.run_button.disabled and page.bar.stop_button.disabled
+
+
+def test_learn_page_stop_keeps_the_sweeps_done_so_far():
+    page = small_learn_page(sweeps=200, stagnation=0.0)
+    page.run()
+    poll_until(page, lambda: page.updates)
+    page.stop()
+    kept = len(page.updates)
+    assert "Stopped" in page.bar.status.object
+    assert page.job.join(60)
+    page.poll()
+    assert len(page.updates) == kept == page.residuum.count("train")
+    assert page.law is not None
+
+
+def test_learn_page_selectors_redraw_from_the_learned_law():
+    page = small_learn_page()
+    page.run()
+    finish(page)
+    page.equation.value = 3
+    assert page.scatter.title.text.startswith("Equation k=3")
+    page.core_mode.value = 1
+    assert set(page.core_type.options.values()) == {1, 2, 3}
+    assert page.blocks.source.data["y"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"interaction_length": 7}, "interaction_length must be < modes"),
+        ({"system": "no-such-system"}, "system must be one of"),
+    ],
+)
+def test_learn_page_bad_input_shows_a_message(change, message):
+    page = small_learn_page()
+    learner_change = {k: v for k, v in change.items() if k in page.experiment.learner.param}
+    page.experiment.learner.param.update(**learner_change)
+    if "system" in change:
+        page.experiment.param.update(system=change["system"])
+    page.run()
+    finish(page)
+    assert message in page.errors.text
+    assert "Traceback" not in page.errors.text
+
+
+def test_learn_page_applies_the_preset_of_a_new_system():
+    page = LearnPage()
+    page.experiment.system = "dipoles"
+    assert page.experiment.learner.dictionary == "trigonometric"
+    assert page.experiment.learner.exact_degree
+
+
+def test_sparsity_page_draws_every_slice_and_the_counts():
+    page = SparsityPage()
+    p = page.structure.size
+    assert page.mosaic.count() == p
+    assert page.sizes.source.data["x"]
+    assert "1,048,576" in page.counts.object
+
+
+def test_sparsity_seed_example_reproduces_eq_23():
+    page = SparsityPage()
+    page.learner.param.update(**SEED_EXAMPLES["eq. (23)"])
+    mask = page.structure.masks[page.settings.core - 1]
+    for i in range(3):
+        expected = np.eye(4, k=i, dtype=bool)
+        assert np.array_equal(mask[:, i, :], expected)
+
+
+def test_sparsity_counts_compare_ansatz_sizes():
+    st = Learner().structure(10)
+    counts = parameter_counts(st, 1)
+    values = list(counts.values())
+    assert values[0] == st.parameter_count() < values[3] == st.dense_parameter_count() < values[4]
+
+
+def test_sparsity_page_overlays_the_law_learned_in_the_session():
+    session = SessionState()
+    learn = small_learn_page(session)
+    sparsity = SparsityPage(session)
+    learn.run()
+    finish(learn)
+    assert sparsity.learned_core() is None
+    assert sparsity.match_button.visible
+    sparsity.match_law()
+    core = sparsity.learned_core()
+    assert core is not None and core.shape == sparsity.structure.masks[sparsity.settings.core - 1].shape
+    assert "Overlay" in sparsity.overlay_note.object
+    values = np.asarray(sparsity.mosaic.entries.data["value"])
+    assert np.nanmax(values) > 0 and not np.all(values[np.isfinite(values)] == 1)
+
+
+def test_sparsity_page_shows_impossible_structures_as_a_message():
+    page = SparsityPage()
+    page.learner.param.update(dictionary="trigonometric", exact_degree=True, total_degree=30)
+    page.settings.modes = 3
+    assert "No block structure" in page.errors.text
+
+
+def test_sparsity_core_bound_follows_the_number_of_modes():
+    page = SparsityPage()
+    page.settings.modes = 3
+    assert page.settings.core <= 3
+    assert page.settings.param.core.bounds == (1, 3)
+
+
+def test_gauge_page_runs_both_methods_and_shows_the_gauges():
+    page = GaugePage()
+    page.experiment.param.update(modes=5, samples=200, test_samples=300)
+    page.experiment.learner.sweeps = 2
+    page.run()
+    finish(page)
+    for method in ("gmws", "shared"):
+        assert page.residuum.count(f"{method} train") == 2
+        assert page.versus_d.count(method) == 1
+    gauges = page.updates["gmws"][-1].gauges
+    assert gauges and page.mosaic.count() == len(gauges)
+    assert all(not u.gauges for u in page.updates["shared"])
+    assert page.sweep.end == 2
+
+
+def test_epsnet_page_gives_a_point_per_resolution_and_the_references():
+    page = EpsnetPage()
+    page.model.sites = 6
+    page.sweep.resolutions = "10, 30"
+    page.run()
+    finish(page, 300)
+    assert page.energy.count("Ẽ (DP)") == 2 and page.energy.count("E (true)") == 2
+    assert set(page.references) == {"exact E0", "DMRG", "best product state"}
+    assert page.energy.count("exact E0") == 2
+    assert page.spectra.count("exact ground state") > 0 and page.spectra.count("best DP state") > 0
+    assert "Finished" in page.bar.status.object
+
+
+@pytest.mark.parametrize("text", ["", "ten", "-5"])
+def test_epsnet_page_rejects_bad_resolutions_with_a_message(text):
+    page = EpsnetPage()
+    page.sweep.resolutions = text
+    page.run()
+    assert page.job is None
+    assert "Cannot run" in page.errors.text
+
+
+def test_epsnet_parse_resolutions_orders_coarse_to_fine():
+    assert parse_resolutions("50, 10;20", "haar") == [10, 20, 50]
+    assert parse_resolutions("1.0, 1.4", "lemma3") == [1.4, 1.0]
+
+
+def test_epsnet_family_switch_suggests_resolutions():
+    page = EpsnetPage()
+    page.model.family = "lemma3"
+    assert parse_resolutions(page.sweep.resolutions, "lemma3")
+
+
+def test_dashboard_has_a_tab_per_page_and_pages_share_one_session():
+    pages = build_pages()
+    assert pages["learn"].session is pages["sparsity"].session
+    tabs = dashboard(pages)[1]
+    assert [name for name, _ in zip(tabs._names, tabs, strict=True)] == [p.title for p in pages.values()]
+
+
+def test_sessions_do_not_share_state():
+    first, second = build_pages(), build_pages()
+    assert first["learn"].session is not second["learn"].session
+    assert first["learn"].experiment is not second["learn"].experiment
+    first["learn"].experiment.modes = 7
+    assert second["learn"].experiment.modes == default_experiment().modes
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_every_page_builds_on_its_own(name):
+    assert page_view(name).objects
+
+
+@pytest.mark.parametrize("app", ["main.py", "learn.py", "sparsity.py", "gauge.py", "epsnet.py"])
+def test_app_files_only_import_and_mark_servable(app):
+    namespace = runpy.run_path(str(APPS / app))
+    assert "pn" in namespace
+    assert len((APPS / app).read_text().splitlines()) < 12
