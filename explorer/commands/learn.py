@@ -1,14 +1,17 @@
 """``explorer learn``: recover a dynamical law from samples, one progress line per sweep.
 
 With ``--json`` the last line of stdout is one JSON object with at least ``residuum`` (final test residuum),
-``residuum_per_sweep``, ``seconds``, ``sweep_seconds`` and ``parameters``.
+``residuum_per_sweep``, ``seconds``, ``sweep_seconds`` and ``parameters``. ``--equations`` prints the learned
+law term by term (monomials for polynomial dictionaries) and adds them to the JSON object as ``equations``.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 
+from explorer.learning.equations import format_equations
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.learner import METHODS
 from explorer.learning.presets import DEFAULT_SAMPLES, preset
@@ -35,6 +38,13 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--domain", type=float, nargs=2, metavar=("A", "B"), default=None)
     p.add_argument("--order", type=int, choices=[1, 2], default=1, help="order of a user law")
+    p.add_argument("--stagnation", type=float, default=None, help="stop when a sweep improves less than this")
+    p.add_argument("--equations", action="store_true", help="print the learned law as equations")
+    p.add_argument("--threshold", type=float, default=1e-6, help="smallest |coefficient| printed by --equations")
+    p.add_argument(
+        "--basis", choices=["auto", "monomial", "dictionary"], default="auto",
+        help="basis of --equations (auto: monomials for polynomial dictionaries)",
+    )
     p.add_argument("--save", default=None, help="write the learned law to this .npz file")
     p.add_argument("--json", action="store_true", help="print one JSON object on the last line")
     p.set_defaults(run=run)
@@ -48,6 +58,7 @@ def _learner_settings(args) -> dict:
         "block_size": args.block_size,
         "interaction_length": args.interaction_length,
         "init": args.init,
+        "stagnation": args.stagnation,
     }
     settings.update({k: v for k, v in options.items() if v is not None})
     if args.degree is not None and args.total_degree is None and not settings.get("exact_degree"):
@@ -86,11 +97,18 @@ def run(args) -> int:
             f"sweep {report.sweep:3d}  train {report.train_residual:.3e}  test {test}  {report.seconds:.2f} s",
             flush=True,
         )
+    seconds = time.perf_counter() - start
     law = reports[-1].law
     if args.save:
         law.save(args.save)
+    rows = law.equations(args.threshold, args.basis) if args.equations else None
+    if rows is not None:
+        print(format_equations(law, rows, order=experiment.make_system().order), flush=True)
     if args.json:
-        print(json.dumps(summary(experiment, reports, time.perf_counter() - start)))
+        out = summary(experiment, reports, seconds)
+        if rows is not None:
+            out["equations"] = [asdict(row) for row in rows]
+        print(json.dumps(out))
     return 0
 
 

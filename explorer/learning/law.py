@@ -120,6 +120,12 @@ class SelfSimilarLaw:
         """Allowed entries over all distinct cores (shared cores counted once)."""
         return int(sum(self.structure.masks[m].sum() for m, _ in self.cores))
 
+    def equations(self, threshold: float = 1e-6, basis: str = "auto", radius: int | None = None) -> list:
+        """The terms of every equation above ``threshold`` (see :func:`explorer.learning.equations.equations`)."""
+        from explorer.learning.equations import equations
+
+        return equations(self, threshold, basis, radius)
+
     def residuum(self, X: np.ndarray, F: np.ndarray) -> float:
         """``sqrt(sum ||fhat(x) - f(x)||^2 / sum ||f(x)||^2)`` (ALGORITHMS.md A1)."""
         return relative_residual(self.predict(X), F)
