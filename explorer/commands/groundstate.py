@@ -42,6 +42,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--refine", type=int, default=10, help="refinement rounds after the global DP")
     parser.add_argument("--method", choices=("dp", "dmrg", "exact", "product"), default="dp")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random generator")
+    parser.add_argument(
+        "--dmrg-start", choices=["random", "up"], default="random", help="initial state of --method dmrg"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     parser.set_defaults(run=run)
 
@@ -61,6 +64,7 @@ def build_model(args) -> GroundStateModel:
         "refine": args.refine,
         "method": args.method,
         "seed": args.seed,
+        "dmrg_start": args.dmrg_start,
     }
     if args.model in MODELS and args.model != "custom":
         params["model"] = args.model

@@ -85,6 +85,10 @@ class GroundStateModel(param.Parameterized):
     )
     seed = param.Integer(default=0, bounds=(0, 2**63 - 1), doc="Seed of the numpy Generator.")
     method = param.Selector(default="dp", objects=list(METHODS), doc="Solver.")
+    dmrg_start = param.Selector(
+        default="random", objects=["random", "up"],
+        doc="Initial state of DMRG: a random MPS or the all-up product state (gets stuck on the trap chain).",
+    )
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -138,7 +142,7 @@ class GroundStateModel(param.Parameterized):
 
     def _solver(self, ham: ChainHamiltonian):
         if self.method == "dmrg":
-            return DMRG(ham, self.bond_dim, two_site=True, init="random", seed=self.seed)
+            return DMRG(ham, self.bond_dim, two_site=True, init=self.dmrg_start, seed=self.seed)
         bond_dim = 1 if self.method == "product" else self.bond_dim
         return EpsilonNetDP(
             ham,

@@ -1,0 +1,265 @@
+"""Learning benchmarks: the seed's targets (ALGORITHMS.md A8), speed and memory, scale in d, peers.
+
+Every point runs in a fresh child process (so its peak RSS is its own) and reports the test residuum on 20,000
+fresh samples, wall seconds and peak MB. Studies:
+
+  targets   the A8 quality targets (FPUT, disordered FPUT, dipoles windows 3 and 7, noisy dipoles, LJ seeds)
+  speed     FPUT d=50, N=2000, 10 GMWS sweeps from a random start; seconds per sweep vs N and vs d
+  scale     FPUT d = 50 .. 1000 at N=2000 (window start, until the residuum is below 1e-10)
+  compare   gmws / shared / independent / dense / pysindy at d = 10, 20, 50 and N = 1400, 2000
+  exact     smallest N at which each method recovers FPUT exactly (residuum <= 1e-10), d = 20 and 50
+  pysindy   pysindy alone at larger d (memory permitting)
+
+Each study prints one table and, as its last line, one JSON object with every figure.
+Usage: python benchmarks/learning.py STUDY [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+TEST_SAMPLES = 20_000
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _ours(spec: dict) -> dict:
+    from explorer.learning.experiment import LearningExperiment
+
+    experiment = LearningExperiment(
+        system=spec["system"], modes=spec["d"], samples=spec["N"], test_samples=TEST_SAMPLES,
+        noise=spec.get("noise", 0.0), seed=spec.get("seed", 0),
+    )
+    experiment.learner.param.update(**spec.get("learner", {}))
+    start = time.perf_counter()
+    reports = []
+    for report in experiment.iterate():
+        reports.append(report)
+        if report.test_residuum <= spec.get("stop_below", 0.0):
+            break
+    seconds = time.perf_counter() - start
+    return {
+        "residuum": reports[-1].test_residuum,
+        "residuum_per_sweep": [r.test_residuum for r in reports],
+        "sweeps": len(reports),
+        "sweep_seconds": [r.seconds for r in reports],
+        "seconds": seconds,
+        "parameters": reports[-1].law.parameter_count(),
+    }
+
+
+def _pysindy(spec: dict) -> dict:
+    import pysindy as ps
+
+    from explorer.systems import make_system
+
+    system = make_system(spec["system"], modes=spec["d"])
+    X, Y = system.sample(spec["N"], seed=spec.get("seed", 0))
+    X_test, F_test = system.sample(TEST_SAMPLES, seed=spec.get("seed", 0) + 1_000_003)
+    start = time.perf_counter()
+    model = ps.SINDy(feature_library=ps.PolynomialLibrary(degree=3), optimizer=ps.STLSQ(threshold=0.05))
+    model.fit(X, x_dot=Y, t=1.0)
+    fit_seconds = time.perf_counter() - start
+    prediction = model.predict(X_test)
+    seconds = time.perf_counter() - start
+    residuum = float(np.linalg.norm(prediction - F_test) / np.linalg.norm(F_test))
+    return {"residuum": residuum, "seconds": seconds, "fit_seconds": fit_seconds,
+            "parameters": int(np.count_nonzero(model.coefficients()))}
+
+
+def _child(spec: dict, queue) -> None:
+    try:
+        row = _pysindy(spec) if spec.get("method") == "pysindy" else _ours(spec)
+        row["peak_mb"] = _peak_mb()
+    except MemoryError as exc:
+        row = {"error": f"MemoryError: {exc}"}
+    queue.put(row)
+
+
+def run_point(spec: dict, timeout: float = 3600.0) -> dict:
+    """Run one point in a fresh process; returns ``spec`` merged with the measured figures."""
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(spec, queue))
+    process.start()
+    try:
+        row = queue.get(timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - a crashed or timed-out child is a result to report
+        row = {"error": f"{type(exc).__name__}: no result within {timeout:.0f} s"}
+    process.join(timeout=10)
+    if process.is_alive():
+        process.kill()
+    print(json.dumps({**spec, **row}), flush=True)
+    return {**spec, **row}
+
+
+def _fput_learner(init: str = "window", **extra) -> dict:
+    settings = {"init": init, "init_noise": 0.05 if init == "random" else 0.0, "stagnation": 0.0}
+    return {**settings, **extra}
+
+
+def study_targets(quick: bool) -> list[dict]:
+    sweeps = 3 if quick else 10
+    points = [
+        {"target": "FPUT d=50 N=1000 <= 2e-5", "system": "fput", "d": 50, "N": 1000,
+         "learner": _fput_learner(sweeps=sweeps)},
+        {"target": "FPUT d=50 N=1400 <= 1e-6", "system": "fput", "d": 50, "N": 1400,
+         "learner": _fput_learner(sweeps=sweeps)},
+        {"target": "FPUT d=50 N=1400 <= 1e-6 (random start)", "system": "fput", "d": 50, "N": 1400,
+         "learner": _fput_learner("random", sweeps=sweeps)},
+        {"target": "disordered FPUT d=50 N=1800 <= 1e-6", "system": "fput-disordered", "d": 50, "N": 1800,
+         "learner": _fput_learner(sweeps=sweeps)},
+        {"target": "dipoles d=50 N=1000 window 3 <= 2e-3", "system": "dipoles", "d": 50, "N": 1000,
+         "learner": {"sweeps": sweeps}},
+        {"target": "dipoles d=50 N=1000 window 7 <= 2e-4", "system": "dipoles", "d": 50, "N": 1000,
+         "learner": {"sweeps": sweeps, "interaction_length": 3}},
+        {"target": "dipoles d=20 N=1800 sigma=1e-2 <= 5e-3", "system": "dipoles", "d": 20, "N": 1800,
+         "noise": 1e-2, "learner": {"sweeps": sweeps}},
+    ]
+    seeds = range(2 if quick else 6)
+    points += [
+        {"target": "LJ d=10 N=6000 median of 6 seeds <= 2e-2", "system": "lennard-jones", "d": 10, "N": 6000,
+         "seed": s, "learner": {"sweeps": sweeps}}
+        for s in seeds
+    ]
+    rows = [run_point(p) for p in points]
+    _table(rows, ["target", "seed", "residuum", "sweeps", "seconds", "peak_mb"])
+    lj = [r["residuum"] for r in rows if r["system"] == "lennard-jones" and "residuum" in r]
+    if lj:
+        print(f"LJ median over {len(lj)} seeds: {np.median(lj):.3e}")
+    return rows
+
+
+def study_speed(quick: bool) -> list[dict]:
+    rows = [run_point({"study": "10 sweeps", "system": "fput", "d": 50, "N": 2000,
+                       "learner": _fput_learner("random", sweeps=10)})]
+    sizes_n = [500, 2000] if quick else [500, 1000, 2000, 4000, 8000]
+    sizes_d = [10, 50] if quick else [10, 20, 50, 100, 200]
+    rows += [run_point({"study": "vs N", "system": "fput", "d": 50, "N": n,
+                        "learner": _fput_learner("random", sweeps=2)}) for n in sizes_n]
+    rows += [run_point({"study": "vs d", "system": "fput", "d": d, "N": 2000,
+                        "learner": _fput_learner("random", sweeps=2)}) for d in sizes_d]
+    for row in rows:
+        row["seconds_per_sweep"] = float(np.mean(row["sweep_seconds"])) if "sweep_seconds" in row else None
+    _table(rows, ["study", "d", "N", "sweeps", "seconds_per_sweep", "seconds", "residuum", "peak_mb"])
+    _growth(rows, "vs N", "N")
+    _growth(rows, "vs d", "d")
+    return rows
+
+
+def study_scale(quick: bool) -> list[dict]:
+    sizes = [50, 100] if quick else [50, 100, 200, 500, 1000]
+    rows = [run_point({"system": "fput", "d": d, "N": 2000, "learner": _fput_learner(sweeps=3),
+                       "stop_below": 1e-10}) for d in sizes]
+    _table(rows, ["d", "N", "sweeps", "residuum", "seconds", "peak_mb"])
+    _growth(rows, None, "d")
+    return rows
+
+
+def study_compare(quick: bool) -> list[dict]:
+    dims = [10] if quick else [10, 20, 50]
+    samples = [1400] if quick else [1400, 2000]
+    rows = []
+    for d in dims:
+        for n in samples:
+            for method in ("gmws", "shared", "independent", "dense"):
+                for init in ("window", "random"):
+                    learner = _fput_learner(init, method=method, sweeps=10)
+                    rows.append(run_point({"system": "fput", "d": d, "N": n, "method": method, "init": init,
+                                           "learner": learner, "stop_below": 1e-12}))
+            rows.append(run_point({"system": "fput", "d": d, "N": n, "method": "pysindy"}))
+    _table(rows, ["d", "N", "method", "init", "residuum", "sweeps", "seconds", "peak_mb"])
+    return rows
+
+
+def _smallest_exact(spec: dict, candidates: list[int]) -> dict:
+    found = None
+    for n in candidates:
+        row = run_point({**spec, "N": n})
+        if row.get("residuum", 1.0) <= 1e-10:
+            found = row
+            break
+    return {**spec, "smallest_exact_N": None if found is None else found["N"],
+            "residuum": None if found is None else found["residuum"]}
+
+
+def study_exact(quick: bool) -> list[dict]:
+    dims = [20] if quick else [20, 50]
+    ours = [25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 700, 1000, 1400]
+    theirs = [100, 200, 300, 400, 500, 600, 700, 1000, 1400]
+    rows = []
+    for d in dims:
+        for init in ("window", "random"):
+            spec = {"system": "fput", "d": d, "method": f"gmws ({init} start)",
+                    "learner": _fput_learner(init, sweeps=10), "stop_below": 1e-12}
+            rows.append(_smallest_exact(spec, ours))
+        rows.append(_smallest_exact({"system": "fput", "d": d, "method": "pysindy"}, theirs))
+    _table(rows, ["d", "method", "smallest_exact_N", "residuum"])
+    return rows
+
+
+def study_pysindy(quick: bool) -> list[dict]:
+    dims = [20] if quick else [20, 50, 100]
+    rows = [run_point({"system": "fput", "d": d, "N": 1400, "method": "pysindy"}, timeout=7200) for d in dims]
+    rows += [run_point({"system": "fput", "d": d, "N": 1400, "method": "gmws",
+                        "learner": _fput_learner(sweeps=3), "stop_below": 1e-12}) for d in dims]
+    _table(rows, ["d", "N", "method", "residuum", "seconds", "peak_mb"])
+    return rows
+
+
+def _growth(rows: list[dict], study: str | None, key: str) -> None:
+    chosen = [r for r in rows if (study is None or r.get("study") == study) and "sweep_seconds" in r]
+    if len(chosen) >= 2:
+        x = np.log([r[key] for r in chosen])
+        y = np.log([np.mean(r["sweep_seconds"]) for r in chosen])
+        print(f"seconds per sweep ~ {key}^{np.polyfit(x, y, 1)[0]:.2f}")
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return "-" if value is None else str(value)
+
+
+def _table(rows: list[dict], columns: list[str]) -> None:
+    cells = [[_fmt(r.get(c, r.get("error") if c == "residuum" else None)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    print(" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print("-|-".join("-" * w for w in widths))
+    for row in cells:
+        print(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+STUDIES = {
+    "targets": study_targets,
+    "speed": study_speed,
+    "scale": study_scale,
+    "compare": study_compare,
+    "exact": study_exact,
+    "pysindy": study_pysindy,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("study", choices=sorted(STUDIES))
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    args = parser.parse_args()
+    rows = STUDIES[args.study](args.quick)
+    print(json.dumps({"study": args.study, "quick": args.quick, "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
