@@ -112,9 +112,9 @@ def test_model_iterates_and_solves():
 
 
 def test_cli_trap_chain_dmrg_from_all_up_stays_stuck_while_dp_escapes(capsys):
-    _, stuck = _run_json(capsys, "--model", "trap", "--sites", "8", "--bond-dim", "2",
+    _, stuck = _run_json(capsys, "--model", "trap", "--sites", "10", "--bond-dim", "2",
                       "--method", "dmrg", "--dmrg-start", "up")
     assert stuck["energy"] == pytest.approx(3.0, abs=1e-10) and stuck["exact"] == pytest.approx(0.0, abs=1e-10)
-    _, found = _run_json(capsys, "--model", "trap", "--sites", "8", "--bond-dim", "2",
+    _, found = _run_json(capsys, "--model", "trap", "--sites", "10", "--bond-dim", "2",
                       "--net-size", "300", "--refine", "2")
     assert found["exact"] - 1e-9 <= found["energy"] <= 0.05
