@@ -1,0 +1,28 @@
+"""Learning dynamical laws with self-similar block-sparse tensor trains (ALGORITHMS.md A5-A8).
+
+- :class:`Learner`: the ALS-GMWS learner and its baselines (``shared``, ``independent``, ``dense``) as a param
+  model; :meth:`Learner.iterate` yields one :class:`SweepReport` per sweep.
+- :class:`LearningExperiment`: a system, its data and a learner together (dashboard, notebooks, CLI).
+- :class:`SelfSimilarLaw`: a learned or constructed law (``predict``, ``equations``, ``save``/``load``).
+- :func:`fput_law`: the FPUT law written exactly as a block-sparse TT.
+"""
+
+from explorer.learning.equations import equations, format_equations
+from explorer.learning.experiment import LearningExperiment
+from explorer.learning.law import SelfSimilarLaw, relative_residual
+from explorer.learning.learner import METHODS, Learner
+from explorer.learning.sweeps import StopRule, SweepReport
+from explorer.learning.window import fput_law
+
+__all__ = [
+    "Learner",
+    "METHODS",
+    "LearningExperiment",
+    "SelfSimilarLaw",
+    "SweepReport",
+    "StopRule",
+    "equations",
+    "format_equations",
+    "fput_law",
+    "relative_residual",
+]
