@@ -13,6 +13,7 @@ the product of features ``i_1, ..., i_d`` has total degree ``sum_l w(i_l)``.
 
 from __future__ import annotations
 
+import abc
 import warnings
 
 import numpy as np
@@ -37,8 +38,8 @@ def _as_states(X: np.ndarray) -> np.ndarray:
     return X
 
 
-class Dictionary:
-    """Base class: ``evaluate(X)`` maps states ``(N, d)`` to features ``(N, d, p)``.
+class Dictionary(abc.ABC):
+    """Abstract base class: ``evaluate(X)`` maps states ``(N, d)`` to features ``(N, d, p)``.
 
     Attributes
     ----------
@@ -69,8 +70,9 @@ class Dictionary:
         X = _as_states(X)
         return self._evaluate(X)
 
+    @abc.abstractmethod
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Features of validated states (implemented by each dictionary)."""
 
     def describe(self) -> dict:
         """JSON-serialisable description from which :func:`make_dictionary` rebuilds the dictionary."""
