@@ -46,7 +46,14 @@ def test_degree_maps():
     assert LegendreDictionary(4).size == 5 and MonomialDictionary(2).max_degree == 2
     for bad in ([0, 2, 1], [1, 2]):
         with pytest.raises(ValueError, match="nondecreasing"):
-            Dictionary(bad)
+            _Identity(bad)
+    with pytest.raises(TypeError, match="abstract"):
+        Dictionary([0, 1])
+
+
+class _Identity(Dictionary):
+    def _evaluate(self, X):
+        return X[:, :, None]
 
 
 def test_monomial_values():
