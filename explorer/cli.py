@@ -17,13 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"explorer.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"explorer.commands.{name}":
-                raise
-            continue
-        module.add_parser(sub)
+        importlib.import_module(f"explorer.commands.{name}").add_parser(sub)
     return parser
 
 
