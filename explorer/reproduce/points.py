@@ -37,8 +37,8 @@ def learning_experiment(point: dict) -> LearningExperiment:
         noise=point["noise"],
         seed=point["seed"],
     )
-    experiment.learner.param.update(
-        **preset(point["preset"]),
+    settings = preset(point["preset"])
+    settings.update(
         block_size=point["block_size"],
         interaction_length=point["interaction_length"],
         sweeps=point["sweeps"],
@@ -47,6 +47,7 @@ def learning_experiment(point: dict) -> LearningExperiment:
         method=point["method"],
         seed=point["seed"],
     )
+    experiment.learner.param.update(**settings)
     return experiment
 
 

@@ -2,7 +2,8 @@
 
 The client is an embedded ``dask.distributed`` LocalCluster (one single-threaded worker process per core asked
 for), an existing cluster given by its scheduler address, or a :class:`distributed.Client` passed in. Workers
-must be able to import :mod:`explorer`.
+must be able to import :mod:`explorer`. A script that starts a LocalCluster (worker processes are spawned)
+needs the usual ``if __name__ == "__main__":`` guard; notebooks and ``explorer reproduce`` do not.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def open_client(client=None, scheduler: str | None = None, workers: int = 2):
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
         Client(cluster) as new,
     ):
         yield new
@@ -202,11 +203,15 @@ def run_sweep(
     pending = [point for point in points if point_key(point) not in done]
     stream = sys.stderr if progress is True else progress or None
     bar = Progress(sweep.tag, len(points), len(points) - len(pending), stream)
-    bar.show()
     failed = []
     if pending:
         with open_client(client, scheduler, workers) as active:
+            if stream is not None:
+                stream.write(f"Dask dashboard: {active.dashboard_link}\n")
+            bar.show()
             failed = _compute(sweep, pending, table, active, bar)
+    else:
+        bar.show()
     bar.close()
     keys = {point_key(point) for point in points}
     rows = [row for row in table.read() if row["key"] in keys]

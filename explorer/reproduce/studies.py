@@ -58,7 +58,7 @@ class Sweep(param.Parameterized):
     tag = param.String(default="", doc="Stem of the table and figure files (default: the study name).")
     seeds = param.List(default=[0], item_type=int, doc="Seeds of data and initialisation; one point per seed.")
 
-    study = ""
+    study = "sweep"
     function = None
     RESULTS: tuple[str, ...] = ()
     FULL: dict = {}
@@ -112,6 +112,8 @@ class Sweep(param.Parameterized):
 
 class LearningSweep(Sweep):
     """Residuum of a learned law against the number of training samples (seed Figs. 1-5)."""
+
+    study = "learning"
 
     systems = param.List(default=["fput"], item_type=str, doc="Learner presets (systems), one line each.")
     modes = param.List(default=[50], item_type=int, doc="Numbers of modes d.")
@@ -180,7 +182,7 @@ class FPUTSweep(LearningSweep):
         systems=["fput", "fput-disordered"], modes=[50], samples=list(range(500, 2600, 100)), block_sizes=[2],
         interaction_lengths=[1], sweeps=10, init="random",
     )
-    QUICK = dict(modes=[8], samples=[100, 200, 400, 800], test_samples=2000)
+    QUICK = dict(modes=[6], samples=[100, 200, 400], test_samples=2000)
     lines = ("system",)
     title = "FPUT, Legendre degree 3, rho = 2, window 3 (seed Fig. 1)"
 
@@ -193,7 +195,7 @@ class DipolesSweep(LearningSweep):
         systems=["dipoles"], modes=[10, 20, 30, 40, 50], samples=list(range(100, 1600, 100)), block_sizes=[3],
         interaction_lengths=[1, 3], sweeps=8,
     )
-    QUICK = dict(modes=[6, 10], samples=[100, 200, 400], test_samples=2000)
+    QUICK = dict(modes=[6, 8], samples=[100, 400], test_samples=2000)
     lines = ("modes",)
     panel = "interaction_length"
     title = "Dipoles, trigonometric dictionary, rho = 3 (seed Fig. 2)"
@@ -220,7 +222,7 @@ class DipolesNoiseSweep(LearningSweep):
         systems=["dipoles"], modes=[20, 50], noises=[1e-1, 1e-2, 1e-3], samples=list(range(200, 1600, 100)),
         block_sizes=[3], interaction_lengths=[1], sweeps=8,
     )
-    QUICK = dict(modes=[6, 10], samples=[100, 400], test_samples=2000)
+    QUICK = dict(modes=[6, 8], samples=[100, 400], test_samples=2000)
     lines = ("noise", "modes")
     title = "Dipoles from noisy data, trigonometric dictionary, rho = 3, window 3 (seed Fig. 4)"
 
@@ -233,7 +235,7 @@ class LennardJonesSweep(LearningSweep):
         systems=["lennard-jones"], modes=[10], samples=list(range(2000, 11000, 1000)), block_sizes=[4, 6, 8],
         interaction_lengths=[1], sweeps=8, seeds=list(range(6)),
     )
-    QUICK = dict(modes=[4], samples=[400, 800], block_sizes=[4, 8], seeds=[0, 1], test_samples=2000)
+    QUICK = dict(modes=[4], samples=[300, 600], block_sizes=[2, 4], seeds=[0, 1], test_samples=2000)
     lines = ("block_size",)
     aggregate = "mean"
     instances = True
