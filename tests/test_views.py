@@ -8,11 +8,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+import panel as pn
 import pytest
 
 from explorer.learning.learner import Learner
 from explorer.views import EpsnetPage, GaugePage, LearnPage, SessionState, SparsityPage, build_pages, dashboard
-from explorer.views.dashboard import PAGES, page_view
+from explorer.views.dashboard import PAGES, Dashboard, page_view
 from explorer.views.epsnet import parse_resolutions
 from explorer.views.learn import default_experiment
 from explorer.views.sparsity import SEED_EXAMPLES, parameter_counts
@@ -217,6 +218,7 @@ def test_gauge_page_runs_both_methods_and_shows_the_gauges():
     assert gauges and page.mosaic.count() == len(gauges)
     assert all(not u.gauges for u in page.updates["shared"])
     assert page.sweep.end == 2
+    assert page.session.law is page.updates["gmws"][-1].law and "gmws" in page.session.law_label
 
 
 def test_epsnet_page_gives_a_point_per_resolution_and_the_references():
@@ -229,6 +231,7 @@ def test_epsnet_page_gives_a_point_per_resolution_and_the_references():
     assert set(page.references) == {"exact E0", "DMRG", "best product state"}
     assert page.energy.count("exact E0") == 2
     assert page.spectra.count("exact ground state") > 0 and page.spectra.count("best DP state") > 0
+    assert "| DMRG |" in page.summary.object and "best DP state (net size 30)" in page.summary.object
     assert "Finished" in page.bar.status.object
 
 
@@ -254,9 +257,29 @@ def test_epsnet_family_switch_suggests_resolutions():
 
 def test_dashboard_has_a_tab_per_page_and_pages_share_one_session():
     pages = build_pages()
-    assert pages["learn"].session is pages["sparsity"].session
-    tabs = dashboard(pages)[1]
-    assert [name for name, _ in zip(tabs._names, tabs, strict=True)] == [p.title for p in pages.values()]
+    assert pages["learn"].session is pages["sparsity"].session is pages["gauge"].session
+    board = Dashboard()
+    assert board.tabs._names == [p.title for p in pages.values()]
+    assert list(board.pages) == ["learn"]
+    board.tabs.active = 1
+    assert board.pages["sparsity"].session is board.pages["learn"].session
+    assert board.tabs[1].objects == [board.pages["sparsity"].panel]
+
+
+def test_a_page_opened_later_overlays_the_law_learned_before():
+    board = Dashboard()
+    learn = board.open("learn")
+    learn.experiment.param.update(modes=5, samples=200, test_samples=300)
+    learn.experiment.learner.sweeps = 2
+    learn.run()
+    finish(learn)
+    sparsity = board.open("sparsity")
+    sparsity.match_law()
+    assert sparsity.learned_core() is not None
+
+
+def test_dashboard_builds_a_servable_column():
+    assert isinstance(dashboard()[1], pn.Tabs)
 
 
 def test_sessions_do_not_share_state():

@@ -5,11 +5,9 @@ from __future__ import annotations
 import panel as pn
 import param
 
-from explorer.views.worker import ui_callback
-
 __all__ = [
-    "param_controls", "RunBar", "ErrorBox", "SIDEBAR_WIDTH", "WIDGET_WIDTH", "int_input", "float_input", "select",
-    "checkbox",
+    "param_controls", "RunBar", "ErrorBox", "SIDEBAR_WIDTH", "WIDGET_WIDTH", "SEED_END", "int_input", "float_input",
+    "select", "checkbox",
 ]
 
 SIDEBAR_WIDTH = 290
@@ -19,9 +17,14 @@ WIDGET_WIDTH = SIDEBAR_WIDTH - 30
 """Width of a control inside that column."""
 
 
-def int_input(label: str) -> dict:
-    """Widget spec for an integer parameter: a typed input bounded by the parameter's bounds."""
-    return {"type": pn.widgets.IntInput, "name": label, "width": WIDGET_WIDTH}
+SEED_END = 2**31 - 1
+"""Largest seed a widget offers (browsers hold integers exactly only up to 2**53)."""
+
+
+def int_input(label: str, end: int | None = None) -> dict:
+    """Widget spec for an integer parameter: a typed input bounded by the parameter's bounds (or by ``end``)."""
+    spec = {"type": pn.widgets.IntInput, "name": label, "width": WIDGET_WIDTH}
+    return spec if end is None else {**spec, "end": end}
 
 
 def float_input(label: str, step: float = 0.01) -> dict:
@@ -79,8 +82,8 @@ class RunBar:
                                              sizing_mode="stretch_width")
         self.status = pn.pane.Markdown("Ready.", css_classes=["run-status"], sizing_mode="stretch_width",
                                        margin=(0, 10))
-        self.run_button.on_click(ui_callback(lambda _event: on_run()))
-        self.stop_button.on_click(ui_callback(lambda _event: on_stop()))
+        self.run_button.on_click(lambda _event: on_run())
+        self.stop_button.on_click(lambda _event: on_stop())
         self.panel = pn.Column(pn.Row(self.run_button, self.stop_button, sizing_mode="stretch_width"),
                                self.status, sizing_mode="stretch_width")
 

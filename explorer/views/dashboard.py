@@ -1,7 +1,8 @@
 """The dashboard: every page in one tabbed view, and each page on its own, sharing one session state.
 
 Every call builds new objects: the Bokeh server calls these functions once per browser session, so sessions never
-share pages, workers or learned laws.
+share pages, workers or learned laws. The dashboard builds a page when its tab is first opened, so the first paint
+only pays for the Learn page.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from explorer.views.learn import LearnPage
 from explorer.views.session import SessionState
 from explorer.views.sparsity import SparsityPage
 
-__all__ = ["dashboard", "page_view", "build_pages", "PAGES"]
+__all__ = ["Dashboard", "dashboard", "page_view", "build_pages", "PAGES"]
 
 PAGES = {
-    "learn": lambda session: LearnPage(session),
-    "sparsity": lambda session: SparsityPage(session),
-    "gauge": lambda session: GaugePage(),
-    "epsnet": lambda session: EpsnetPage(),
+    "learn": LearnPage,
+    "sparsity": SparsityPage,
+    "gauge": GaugePage,
+    "epsnet": EpsnetPage,
 }
-"""Page factories by app name; the session state is what pages of one dashboard share."""
+"""Page classes by app name; each takes the session state that the pages of one dashboard share."""
 
 TITLE = "tn-explorer"
 SUBTITLE = (
@@ -34,7 +35,7 @@ SUBTITLE = (
 def build_pages(session: SessionState | None = None) -> dict:
     """One object per page, all sharing ``session`` (a new one by default)."""
     session = session or SessionState()
-    return {name: factory(session) for name, factory in PAGES.items()}
+    return {name: cls(session) for name, cls in PAGES.items()}
 
 
 def _header(title: str) -> pn.pane.HTML:
@@ -42,12 +43,37 @@ def _header(title: str) -> pn.pane.HTML:
                         margin=(0, 10))
 
 
-def dashboard(pages: dict | None = None) -> pn.Column:
-    """All pages as tabs (rendered when first opened) under a common header."""
-    pages = pages or build_pages()
-    tabs = pn.Tabs(*[(page.title, page.panel) for page in pages.values()], dynamic=True,
-                   sizing_mode="stretch_width")
-    return pn.Column(_header(TITLE), tabs, sizing_mode="stretch_width")
+class Dashboard:
+    """All pages as tabs under a common header; a page is built when its tab is first opened.
+
+    Parameters
+    ----------
+    session : SessionState, optional
+        Shared by the pages (a new one by default).
+    """
+
+    def __init__(self, session: SessionState | None = None):
+        self.session = session or SessionState()
+        self.pages: dict = {}
+        self._names = list(PAGES)
+        self._slots = {name: pn.Column(sizing_mode="stretch_width") for name in self._names}
+        self.tabs = pn.Tabs(*[(PAGES[name].title, self._slots[name]) for name in self._names], dynamic=True,
+                            sizing_mode="stretch_width")
+        self.tabs.param.watch(lambda event: self.open(self._names[event.new]), "active")
+        self.open(self._names[self.tabs.active])
+        self.panel = pn.Column(_header(TITLE), self.tabs, sizing_mode="stretch_width")
+
+    def open(self, name: str):
+        """The page called ``name``, built (and put into its tab) on first use."""
+        if name not in self.pages:
+            self.pages[name] = PAGES[name](self.session)
+            self._slots[name].objects = [self.pages[name].panel]
+        return self.pages[name]
+
+
+def dashboard() -> pn.Column:
+    """A new dashboard (one per browser session)."""
+    return Dashboard().panel
 
 
 def page_view(name: str) -> pn.Column:

@@ -23,6 +23,7 @@ from explorer.groundstate import exact
 from explorer.groundstate.model import REFERENCE_LIMIT, GroundStateModel
 from explorer.groundstate.mps import MPS
 from explorer.views.controls import (
+    SEED_END,
     SIDEBAR_WIDTH,
     WIDGET_WIDTH,
     ErrorBox,
@@ -33,6 +34,7 @@ from explorer.views.controls import (
     select,
 )
 from explorer.views.plots import LineChart
+from explorer.views.session import SessionState
 from explorer.views.worker import Job, on_session_end
 
 __all__ = ["EpsnetPage", "NetSweep", "parse_resolutions", "epsnet_updates", "REFERENCES"]
@@ -150,11 +152,22 @@ def epsnet_updates(model: GroundStateModel, resolutions: list):
 
 
 class EpsnetPage:
-    """Controls, live charts and run logic of the Epsilon-net page."""
+    """Controls, live charts and run logic of the Epsilon-net page.
+
+    Parameters
+    ----------
+    session : SessionState, optional
+        Accepted like every page's, unused: ground states share nothing with the learning pages.
+    model : GroundStateModel, optional
+        Hamiltonian, size and net settings behind the controls (default: TFIM, n = 8, D = 2, Haar nets).
+    sweep : NetSweep, optional
+        The resolutions to run.
+    """
 
     title = "Epsilon-net"
 
-    def __init__(self, model: GroundStateModel | None = None, sweep: NetSweep | None = None):
+    def __init__(self, session: SessionState | None = None, model: GroundStateModel | None = None,
+                 sweep: NetSweep | None = None):
         self.model = model or GroundStateModel(model="tfim", sites=8, bond_dim=2, family="haar", eta=0.05,
                                                refine=0, method="dp")
         self.sweep = sweep or NetSweep()
@@ -168,6 +181,7 @@ class EpsnetPage:
         self.warnings = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")
         self.bar = RunBar(self.run, self.stop)
         self.progress = pn.indicators.Progress(value=0, max=1, width=WIDGET_WIDTH, bar_color="primary")
+        self.summary = pn.pane.Markdown("", width=900)
         self._build_charts()
         self.panel = self._layout()
         on_session_end(self._abandon)
@@ -191,7 +205,7 @@ class EpsnetPage:
         })
         net = param_controls(self.model, {
             "family": select("Net family"), "eta": float_input("η (stitching tolerance)", 0.01),
-            "refine": int_input("Refinement rounds (our addition)"), "seed": int_input("Seed"),
+            "refine": int_input("Refinement rounds (our addition)"), "seed": int_input("Seed", SEED_END),
         })
         resolutions = param_controls(self.sweep, {"resolutions": {
             "type": pn.widgets.TextInput, "name": "Resolutions (net sizes or deltas)", "width": WIDGET_WIDTH}})
@@ -201,7 +215,7 @@ class EpsnetPage:
         controls = pn.Column("### Hamiltonian", hamiltonian, "### Net", net, resolutions, note, self.bar.panel,
                              self.progress, self.errors.pane, self.warnings, width=SIDEBAR_WIDTH)
         charts = pn.Column(pn.Row(self.energy.figure, self.error.figure),
-                           pn.Row(self.sites.figure, self.spectra.figure))
+                           pn.Row(self.sites.figure, self.spectra.figure), self.summary)
         return pn.Row(controls, charts, name=self.title)
 
     def _family_changed(self, event) -> None:
@@ -244,6 +258,7 @@ class EpsnetPage:
         self._progress_key = None
         for chart in (self.energy, self.error, self.sites, self.spectra):
             chart.clear()
+        self.summary.object = ""
         self.progress.value, self.progress.max = 0, len(resolutions)
 
     def _consume(self, items: list) -> None:
@@ -252,6 +267,19 @@ class EpsnetPage:
         for item in items:
             handlers[type(item)](item)
         self.bar.say(self._status())
+        self.summary.object = self._energy_table()
+
+    def _energy_table(self) -> str:
+        """The reference energies and the best DP state so far, with their distance to the exact energy."""
+        e0 = self.references.get("exact E0")
+        exact = None if e0 is None else e0.energy
+        rows = [(label, ref.energy) for label, ref in self.references.items() if ref.energy is not None]
+        if self.results:
+            best = min(self.results, key=lambda r: r.energy)
+            rows.append((f"best DP state (net size {best.net_size}), true energy E", best.energy))
+        lines = [f"| {label} | {energy:.8f} | {'' if exact is None else f'{energy - exact:.2e}'} |"
+                 for label, energy in rows]
+        return "| state | energy | − exact E0 |\n|---|---:|---:|\n" + "\n".join(lines) if lines else ""
 
     def _add_reference(self, ref: Reference) -> None:
         self.references[ref.label] = ref

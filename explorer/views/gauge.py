@@ -14,6 +14,7 @@ import numpy as np
 import panel as pn
 
 from explorer.learning.experiment import LearningExperiment
+from explorer.learning.law import SelfSimilarLaw
 from explorer.systems import SYSTEMS
 from explorer.views.controls import (
     SIDEBAR_WIDTH,
@@ -27,7 +28,8 @@ from explorer.views.controls import (
 )
 from explorer.views.learn import copy_experiment, default_experiment
 from explorer.views.plots import LineChart, MatrixMosaic
-from explorer.views.worker import Job, on_session_end, ui_callback
+from explorer.views.session import SessionState, snapshot_law
+from explorer.views.worker import Job, on_session_end
 
 __all__ = ["GaugePage", "GaugeUpdate", "paired_updates", "METHODS"]
 
@@ -44,6 +46,7 @@ class GaugeUpdate:
     report: dict | None = None
     gauges: list = field(default_factory=list)
     stop: str | None = None
+    law: SelfSimilarLaw | None = None
     error: str | None = None
 
 
@@ -62,7 +65,7 @@ def paired_updates(experiments: dict[str, LearningExperiment]):
                 yield GaugeUpdate(method, error=f"{type(exc).__name__}: {exc}")
                 continue
             gauges = [{k: (v.copy() if k == "U" else v) for k, v in g.items()} for g in report.gauges]
-            yield GaugeUpdate(method, report.as_dict(), gauges, report.stop)
+            yield GaugeUpdate(method, report.as_dict(), gauges, report.stop, snapshot_law(report.law))
 
 
 def gauge_tiles(gauges: list[dict]) -> list[dict]:
@@ -83,11 +86,20 @@ def gauge_deviation(gauges: list[dict]) -> tuple[float, float]:
 
 
 class GaugePage:
-    """Controls, charts and run logic of the Gauge fixing page."""
+    """Controls, charts and run logic of the Gauge fixing page.
+
+    Parameters
+    ----------
+    session : SessionState, optional
+        Shared with the other pages of a dashboard session; the page publishes the law ALS-GMWS learns there.
+    experiment : LearningExperiment, optional
+        The data and the preset learner both methods use (default: FPUT, d = 10, 8 sweeps).
+    """
 
     title = "Gauge fixing"
 
-    def __init__(self, experiment: LearningExperiment | None = None):
+    def __init__(self, session: SessionState | None = None, experiment: LearningExperiment | None = None):
+        self.session = session or SessionState()
         self.experiment = experiment or default_experiment(modes=10, samples=500)
         self.experiment.learner.sweeps = 8
         self.experiment.param.watch(lambda _e: self.experiment.apply_preset(), "system")
@@ -112,7 +124,7 @@ class GaugePage:
                                   "test residuum", list(METHODS), log_y=True)
         self.mosaic = MatrixMosaic("Gauge matrices U of the sweep", bar_title="U", width=960, height=380)
         self.sweep = pn.widgets.IntSlider(label="Sweep shown", start=1, end=2, value=1, width=300, disabled=True)
-        self.sweep.param.watch(ui_callback(lambda _e: self._draw_gauges()), "value")
+        self.sweep.param.watch(lambda _e: self._draw_gauges(), "value")
 
     def _layout(self) -> pn.Row:
         problem = param_controls(self.experiment, {
@@ -133,9 +145,14 @@ class GaugePage:
         )
         controls = pn.Column("### Data", problem, "### Learners", learner, note, self.bar.panel,
                              self.errors.pane, self.warnings, width=SIDEBAR_WIDTH)
+        reading = pn.pane.Markdown(
+            "ALS-GMWS fits a shared core on the largest group of its equations and, for every other group, a "
+            "block-diagonal gauge U on that group's left (or right) neighbour core, C → C U, so that the shared core "
+            "fits them too (ALGORITHMS.md A7). ‖U − I‖ small: the groups already agree; large: the gauge does real "
+            "work. `shared` has no gauges. Pick the sweep whose matrices are drawn below:", width=420)
         charts = pn.Column(
             pn.Row(self.residuum.figure, self.versus_d.figure),
-            pn.Row(self.sweep, pn.Spacer(width=20), self.deviation.figure),
+            pn.Row(self.deviation.figure, pn.Column(reading, self.sweep, margin=(20, 10))),
             self.mosaic.figure,
         )
         return pn.Row(controls, charts, name=self.title)
@@ -187,6 +204,8 @@ class GaugePage:
         self.residuum.stream(f"{method} train", [report["sweep"]], [report["train_residual"]])
         self.residuum.stream(f"{method} test", [report["sweep"]], [report["test_residuum"]])
         if method == "gmws":
+            self.session.param.update(law=update.law, law_label=f"gauge page, gmws, d={self._modes}, "
+                                                                f"sweep {report['sweep']}")
             largest, median = gauge_deviation(update.gauges)
             self.deviation.stream("largest", [report["sweep"]], [largest])
             self.deviation.stream("median", [report["sweep"]], [median])

@@ -20,6 +20,7 @@ from explorer.learning.presets import preset
 from explorer.learning.selection import right_type
 from explorer.systems import SYSTEMS
 from explorer.views.controls import (
+    SEED_END,
     SIDEBAR_WIDTH,
     WIDGET_WIDTH,
     ErrorBox,
@@ -30,9 +31,9 @@ from explorer.views.controls import (
     param_controls,
     select,
 )
-from explorer.views.plots import Heatmap, LineChart, make_figure
+from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
 from explorer.views.session import SessionState, snapshot_law
-from explorer.views.worker import Job, on_session_end, ui_callback
+from explorer.views.worker import Job, on_session_end
 
 __all__ = ["LearnPage", "default_experiment", "copy_experiment", "feature_names", "type_name"]
 
@@ -137,6 +138,7 @@ class LearnPage:
         ).data_source
         self.diagonal = self.scatter.line([], [], color="#999999", line_dash="dashed", legend_label="y = x")
         self.scatter.legend.location = "top_left"
+        self.scatter_note = placeholder(self.scatter)
         self.blocks = Heatmap("Block magnitudes of a core", "dictionary function ψ_i", "left block label a",
                               bar_title="‖block‖")
 
@@ -146,11 +148,11 @@ class LearnPage:
         modes = self.experiment.modes
         self.core_mode = pn.widgets.IntInput(label="Core mode l", value=(modes + 1) // 2, start=1, end=modes, width=130,
                                              description="Mode of the core whose blocks are shown.")
-        self.core_type = pn.widgets.Select(label="Activation type", options={}, width=200,
-                                           description="Type t of the core C_l^(t) (seed eq. 41).")
-        self.equation.param.watch(ui_callback(lambda _e: self._draw_scatter()), "value")
-        self.core_mode.param.watch(ui_callback(lambda _e: self._draw_blocks(update_types=True)), "value")
-        self.core_type.param.watch(ui_callback(lambda _e: self._draw_blocks()), "value")
+        self.core_type = pn.widgets.Select(label="Activation type", options={}, width=200, disabled=True,
+                                           description="Type t of the core C_l^(t) (seed eq. 41); filled by Run.")
+        self.equation.param.watch(lambda _e: self._draw_scatter(), "value")
+        self.core_mode.param.watch(lambda _e: self._draw_blocks(update_types=True), "value")
+        self.core_type.param.watch(lambda _e: self._draw_blocks(), "value")
 
     def _controls(self) -> pn.Column:
         system_widget = {
@@ -169,7 +171,7 @@ class LearnPage:
         })
         advanced = pn.Card(
             param_controls(self.experiment, {"test_samples": int_input("Test samples N'"),
-                                             "seed": int_input("Data seed")}),
+                                             "seed": int_input("Data seed", SEED_END)}),
             param_controls(self.experiment.learner, {
                 "exact_degree": checkbox("Total degree exactly λ"),
                 "init": select("Initialisation"), "init_noise": float_input("Initial noise", 0.01),
@@ -226,6 +228,10 @@ class LearnPage:
         self._label = f"{experiment.system}, d={experiment.modes}, {experiment.learner.method}"
         self.residuum.clear()
         self.timing.clear()
+        self.scatter_source.data = {"x": [], "y": []}
+        self.diagonal.data_source.data = {"x": [], "y": []}
+        self.scatter_note.visible = True
+        self.blocks.update([], [], [], [], [], [])
         for widget in (self.equation, self.core_mode):
             widget.end = experiment.modes
             widget.value = min(widget.value, experiment.modes)
@@ -278,6 +284,7 @@ class LearnPage:
         self.scatter_source.data = {"x": truth.tolist(), "y": learned.tolist()}
         low, high = float(truth.min()), float(truth.max())
         self.diagonal.data_source.data = {"x": [low, high], "y": [low, high]}
+        self.scatter_note.visible = False
         self.scatter.title.text = f"Equation k={k + 1}: learned vs true ({len(truth)} held-out states)"
 
     def _draw_blocks(self, update_types: bool = False) -> None:
@@ -298,8 +305,8 @@ class LearnPage:
         options = {type_name(t, self.law.interaction_length): t for t in kinds}
         if options != self.core_type.options:
             current = self.core_type.value
-            self.core_type.options = options
-            self.core_type.value = current if current in kinds else kinds[-1]
+            self.core_type.param.update(options=options, value=current if current in kinds else kinds[-1],
+                                        disabled=False)
 
 
 def block_cells(law: SelfSimilarLaw, mode: int, kind: int):

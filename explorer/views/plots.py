@@ -12,6 +12,7 @@ from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     FactorRange,
+    Label,
     LinearColorMapper,
     LogColorMapper,
 )
@@ -20,6 +21,7 @@ from bokeh.plotting import figure
 
 __all__ = [
     "make_figure",
+    "placeholder",
     "LineChart",
     "Heatmap",
     "MatrixMosaic",
@@ -37,6 +39,9 @@ FORBIDDEN = "#eeeeee"
 
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save,hover"
 
+WAITING = "Press Run: this chart fills while the computation runs."
+"""Text of an empty chart."""
+
 
 def make_figure(title: str, x_label: str, y_label: str, *, width: int = 500, height: int = 330, **kwargs):
     """A Bokeh figure with the dashboard's common size, tools and readable fonts."""
@@ -47,6 +52,14 @@ def make_figure(title: str, x_label: str, y_label: str, *, width: int = 500, hei
     fig.axis.axis_label_text_font_size = "12px"
     fig.axis.axis_label_text_font_style = "normal"
     return fig
+
+
+def placeholder(fig, text: str = WAITING) -> Label:
+    """A grey note inside an empty figure; the charts hide it as soon as they hold data."""
+    label = Label(x=70, y=fig.height // 2, x_units="screen", y_units="screen", text=text, text_color="#888888",
+                  text_font_size="12px", text_font_style="italic")
+    fig.add_layout(label)
+    return label
 
 
 class LineChart:
@@ -67,12 +80,16 @@ class LineChart:
         Connect the points of the (non-reference) series.
     name : str
         Prefix of the sources' Bokeh names (``"{name}:{label}"``), so browser tests can find them.
+    empty : str
+        Note shown while the chart holds no points.
     """
 
     def __init__(self, title: str, x_label: str, y_label: str, series, *, log_y: bool = False,
-                 integer_x: bool = True, references=(), lines: bool = True, name: str = "chart", **kwargs):
+                 integer_x: bool = True, references=(), lines: bool = True, name: str = "chart",
+                 empty: str = WAITING, **kwargs):
         self.name = name
         self.figure = make_figure(title, x_label, y_label, y_axis_type="log" if log_y else "linear", **kwargs)
+        self.note = placeholder(self.figure, empty)
         if integer_x:
             self.figure.xaxis.ticker = AdaptiveTicker(min_interval=1, num_minor_ticks=0)
         self.sources = {}
@@ -104,14 +121,18 @@ class LineChart:
         """Append points to one series (``None`` becomes NaN, a gap)."""
         y = [np.nan if v is None else float(v) for v in y]
         self.sources[label].stream({"x": list(x), "y": y})
+        self.note.visible = False
 
     def set(self, label: str, x, y) -> None:
         """Replace the points of one series."""
         self.sources[label].data = {"x": list(x), "y": [np.nan if v is None else float(v) for v in y]}
+        self.note.visible = not any(self.count(name) for name in self.sources)
 
     def clear(self) -> None:
+        """Remove every point (the note shows again)."""
         for source in self.sources.values():
             source.data = {"x": [], "y": []}
+        self.note.visible = True
 
     def count(self, label: str) -> int:
         """Number of points of one series."""
@@ -125,7 +146,7 @@ class Heatmap:
     """
 
     def __init__(self, title: str, x_label: str, y_label: str, *, log: bool = True, bar_title: str = "",
-                 **kwargs):
+                 empty: str = WAITING, **kwargs):
         self.log = log
         self.source = ColumnDataSource({"x": [], "y": [], "value": [], "text": [], "fill": [], "ink": []})
         self.figure = make_figure(
@@ -140,6 +161,7 @@ class Heatmap:
         self.figure.add_layout(ColorBar(color_mapper=self.mapper, title=bar_title, width=10), "right")
         self.figure.grid.visible = False
         self.figure.axis.major_tick_line_color = None
+        self.note = placeholder(self.figure, empty)
 
     def update(self, xs, ys, values, texts, x_factors, y_factors) -> None:
         """Show ``values`` at categorical cells ``(xs[i], ys[i])``; ranges follow ``x_factors``/``y_factors``."""
@@ -157,6 +179,7 @@ class Heatmap:
         self.figure.y_range.factors = list(y_factors)
         self.source.data = {"x": list(xs), "y": list(ys), "value": values.tolist(), "text": list(texts),
                             "fill": fill.tolist(), "ink": self._ink(fill)}
+        self.note.visible = not len(xs)
 
     def _ink(self, fill: np.ndarray) -> list[str]:
         """Text colour per cell: white on the dark lower half of the palette, black elsewhere."""
@@ -176,9 +199,11 @@ class MatrixMosaic:
 
     MARGIN_X, MARGIN_Y, MIN_HEIGHT, MAX_HEIGHT = 130, 50, 180, 720
 
-    def __init__(self, title: str, *, diverging: bool = True, bar_title: str = "", log: bool = False, **kwargs):
+    def __init__(self, title: str, *, diverging: bool = True, bar_title: str = "", log: bool = False,
+                 empty: str = WAITING, **kwargs):
         self.diverging, self.log = diverging, log
         self.figure = make_figure(title, "", "", **kwargs)
+        self.note = placeholder(self.figure, empty)
         self.entries = ColumnDataSource({"x": [], "y": [], "value": [], "fill": [], "tile": []})
         self.captions = ColumnDataSource({"x": [], "y": [], "text": []})
         self.ticks = ColumnDataSource({"x": [], "y": [], "text": [], "align": []})
@@ -201,13 +226,13 @@ class MatrixMosaic:
         self.figure.grid.visible = False
 
     def update(self, tiles: list[dict], columns: int, scale: bool = True) -> None:
-        """Tile matrices row by row, ``columns`` per row.
+        """Tile matrices row by row, ``columns`` per row (fewer when there are fewer tiles).
 
         Each tile is a dict with ``matrix`` (2-D, NaN for forbidden entries), ``caption`` and optionally
         ``row_blocks``/``col_blocks``: lists of ``(start, stop, label)`` that draw block lines and labels.
         Without ``scale`` all finite entries get one colour and the colour bar is hidden (a pattern, not values).
         """
-        layout = _MosaicLayout(tiles, columns)
+        layout = _MosaicLayout(tiles, min(columns, len(tiles)))
         entries = {"x": [], "y": [], "value": [], "fill": [], "tile": []}
         captions = {"x": [], "y": [], "text": []}
         ticks = {"x": [], "y": [], "text": [], "align": []}
@@ -228,6 +253,7 @@ class MatrixMosaic:
         entries["fill"] = (self._fill(values) if scale else self._pattern(values)).tolist()
         self.colorbar.visible = scale
         self.entries.data, self.captions.data, self.ticks.data, self.lines.data = entries, captions, ticks, lines
+        self.note.visible = not tiles
         self._fit(*layout.extent())
 
     def _fit(self, x_end: float, y_end: float) -> None:

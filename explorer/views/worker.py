@@ -14,12 +14,11 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from functools import wraps
 
 import panel as pn
 from panel.io.callbacks import PeriodicCallback
 
-__all__ = ["Job", "PERIOD_MS", "in_server_session", "on_session_end", "ui_callback"]
+__all__ = ["Job", "PERIOD_MS", "in_server_session", "on_session_end"]
 
 PERIOD_MS = 300
 """Interval of the poll that moves results from the worker thread to the browser."""
@@ -29,22 +28,6 @@ def in_server_session() -> bool:
     """True inside a live Bokeh server session (where callbacks can be scheduled)."""
     doc = pn.state.curdoc
     return bool(doc is not None and doc.session_context)
-
-
-def ui_callback(callback: Callable) -> Callable:
-    """Let a widget callback change Bokeh models directly.
-
-    Panel runs widget callbacks on the event loop without the document lock; :func:`panel.io.unlocked` collects
-    the model changes made in the callback and sends them to the browser. Outside a server session it does
-    nothing.
-    """
-
-    @wraps(callback)
-    def wrapper(*args, **kwargs):
-        with pn.io.unlocked():
-            return callback(*args, **kwargs)
-
-    return wrapper
 
 
 def on_session_end(callback: Callable[[], None]) -> None:
