@@ -232,3 +232,10 @@ def test_cli_learn_user_law(capsys, tmp_path, monkeypatch):
     assert code == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["residuum"] < 1e-10
+
+
+def test_window_start_is_exact_from_very_few_samples():
+    """Each window law has 20 Legendre coefficients (degree <= 3 in 3 modes): N = 30 samples determine FPUT."""
+    system, X, Y, X_test, F_test = _fput_data(50, 30)
+    reports = list(Learner(sweeps=1).iterate(X, Y, domain=system.domain, X_test=X_test, F_test=F_test))
+    assert reports[-1].test_residuum <= 1e-10
