@@ -89,7 +89,7 @@ def server():
     apps = {name: (lambda name=name: page_view(name)) for name in PAGES}
     apps["apps"] = dashboard
     handle = pn.serve(apps, port=port, address="127.0.0.1", websocket_origin=[f"127.0.0.1:{port}"], show=False,
-                      threaded=True, start=True, check_unused_sessions=500, unused_session_lifetime=500)
+                      threaded=True, start=True)
     wait_for_port(port)
     yield SimpleNamespace(url=f"http://127.0.0.1:{port}", errors=errors.records)
     handle.stop()
@@ -296,7 +296,7 @@ def test_closing_the_tab_stops_the_work(browser, server):
     started = _job_threads() - before
     assert started
     context.close()
-    end = time.monotonic() + 30
+    end = time.monotonic() + 15
     while any(t.is_alive() for t in started):
         assert time.monotonic() < end, "the worker kept running after the tab was closed"
         time.sleep(0.2)

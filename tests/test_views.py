@@ -6,6 +6,7 @@ import runpy
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import panel as pn
@@ -17,7 +18,7 @@ from explorer.views.dashboard import PAGES, Dashboard, page_view
 from explorer.views.epsnet import parse_resolutions
 from explorer.views.learn import default_experiment
 from explorer.views.sparsity import SEED_EXAMPLES, parameter_counts
-from explorer.views.worker import Job
+from explorer.views.worker import ORPHAN_GRACE_MS, Job, session_abandoned
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 
@@ -84,6 +85,34 @@ def test_job_reports_the_error_that_ended_the_generator():
     assert job.join(10)
     job.poll()
     assert isinstance(errors[0], ValueError)
+
+
+def fake_doc(connections: int, idle_ms: float) -> SimpleNamespace:
+    session = SimpleNamespace(connection_count=connections, milliseconds_since_last_unsubscribe=idle_ms)
+    return SimpleNamespace(session_context=SimpleNamespace(session=session))
+
+
+def test_a_session_without_connections_counts_as_abandoned_after_a_grace_period():
+    assert session_abandoned(fake_doc(0, ORPHAN_GRACE_MS + 1))
+    assert not session_abandoned(fake_doc(0, ORPHAN_GRACE_MS / 2))
+    assert not session_abandoned(fake_doc(1, ORPHAN_GRACE_MS + 1))
+
+
+def test_job_cancels_itself_when_its_tab_is_gone():
+    gate = threading.Event()
+
+    def produce():
+        yield 1
+        gate.wait(10)
+        yield 2
+
+    batches, finished = [], []
+    job = Job(produce, batches.append, lambda error, stopped: finished.append(stopped)).start()
+    job._doc = fake_doc(0, ORPHAN_GRACE_MS + 1)
+    job.poll()
+    gate.set()
+    assert job.join(10)
+    assert not job.running and batches == [] and finished == []
 
 
 def test_learn_page_run_fills_every_chart_and_publishes_the_law():

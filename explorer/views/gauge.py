@@ -148,8 +148,8 @@ class GaugePage:
         reading = pn.pane.Markdown(
             "ALS-GMWS fits a shared core on the largest group of its equations and, for every other group, a "
             "block-diagonal gauge U on that group's left (or right) neighbour core, C → C U, so that the shared core "
-            "fits them too (ALGORITHMS.md A7). ‖U − I‖ small: the groups already agree; large: the gauge does real "
-            "work. `shared` has no gauges. Pick the sweep whose matrices are drawn below:", width=420)
+            "fits them too (the seed's Algorithm 1). ‖U − I‖ small: the groups already agree; large: the gauge does "
+            "real work. `shared` has no gauges. Pick the sweep whose matrices are drawn below:", width=420)
         charts = pn.Column(
             pn.Row(self.residuum.figure, self.versus_d.figure),
             pn.Row(self.deviation.figure, pn.Column(reading, self.sweep, margin=(20, 10))),

@@ -15,6 +15,7 @@ from bokeh.models import (
     Label,
     LinearColorMapper,
     LogColorMapper,
+    Range1d,
 )
 from bokeh.palettes import RdBu11, Viridis256
 from bokeh.plotting import figure
@@ -202,7 +203,7 @@ class MatrixMosaic:
     def __init__(self, title: str, *, diverging: bool = True, bar_title: str = "", log: bool = False,
                  empty: str = WAITING, **kwargs):
         self.diverging, self.log = diverging, log
-        self.figure = make_figure(title, "", "", **kwargs)
+        self.figure = make_figure(title, "", "", x_range=Range1d(0, 1), y_range=Range1d(0, 1), **kwargs)
         self.note = placeholder(self.figure, empty)
         self.entries = ColumnDataSource({"x": [], "y": [], "value": [], "fill": [], "tile": []})
         self.captions = ColumnDataSource({"x": [], "y": [], "text": []})

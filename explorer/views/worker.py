@@ -6,7 +6,12 @@ a few times a second while the job runs (so the browser gets every item, batched
 times a second). Outside a server session (unit tests, notebooks) nothing is scheduled and the caller polls.
 
 Stopping sets a flag that the thread checks between items; the job reports itself stopped at once, and whatever
-the thread computes after that is discarded. Closing the browser tab stops the job too.
+the thread computes after that is discarded. Closing the browser tab stops the job too: the poll notices that the
+session has had no open connection for :data:`ORPHAN_GRACE_MS` (the server itself destroys such sessions only
+after its unused-session lifetime, 15 s by default, and then the session-end callback cancels the job as well).
+
+Every callback of a page (button clicks, widget watchers, this poll) runs on the event loop with the Bokeh document
+lock held, so pages change their Bokeh models directly and Bokeh sends the changes in order.
 """
 
 from __future__ import annotations
@@ -18,16 +23,26 @@ from collections.abc import Callable, Iterator
 import panel as pn
 from panel.io.callbacks import PeriodicCallback
 
-__all__ = ["Job", "PERIOD_MS", "in_server_session", "on_session_end"]
+__all__ = ["Job", "PERIOD_MS", "ORPHAN_GRACE_MS", "in_server_session", "on_session_end", "session_abandoned"]
 
 PERIOD_MS = 300
 """Interval of the poll that moves results from the worker thread to the browser."""
+
+ORPHAN_GRACE_MS = 2000
+"""A job whose browser session has had no open connection for this long is cancelled (the tab was closed)."""
 
 
 def in_server_session() -> bool:
     """True inside a live Bokeh server session (where callbacks can be scheduled)."""
     doc = pn.state.curdoc
     return bool(doc is not None and doc.session_context)
+
+
+def session_abandoned(doc) -> bool:
+    """True when the server session of ``doc`` has had no open connection for :data:`ORPHAN_GRACE_MS`."""
+    session = getattr(doc.session_context, "session", None)
+    return bool(session is not None and session.connection_count == 0
+                and session.milliseconds_since_last_unsubscribe > ORPHAN_GRACE_MS)
 
 
 def on_session_end(callback: Callable[[], None]) -> None:
@@ -59,6 +74,7 @@ class Job:
         self._finished = False
         self._thread = threading.Thread(target=self._run, daemon=True, name="explorer-job")
         self._callback: PeriodicCallback | None = None
+        self._doc = None
 
     @property
     def running(self) -> bool:
@@ -69,6 +85,7 @@ class Job:
         """Start the thread and, inside a server session, the periodic poll."""
         self._thread.start()
         if in_server_session():
+            self._doc = pn.state.curdoc
             self._callback = PeriodicCallback(callback=self.poll, period=PERIOD_MS, log=False, background=True)
             self._callback.start()
         return self
@@ -97,6 +114,9 @@ class Job:
     def poll(self) -> None:
         """Hand new items to ``consume``; call ``finish`` when the thread is done (UI side, throttled)."""
         if self._finished:
+            return
+        if self._doc is not None and session_abandoned(self._doc):
+            self.cancel()
             return
         done = self._done.is_set()
         items = self._drain()
