@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
     p.add_argument("study", choices=list(STUDIES), help="the sweep to run")
     p.add_argument("--quick", action="store_true", help="a tiny grid that finishes in minutes")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (default: LocalCluster)")
-    p.add_argument("--workers", type=int, default=2, help="worker processes of the LocalCluster")
+    p.add_argument("--workers", type=int, default=2, help="worker processes of the LocalCluster (not with --scheduler)")
     p.add_argument("--out", default="reproduce-results", help="folder of the table and the figure")
     p.add_argument("--no-figure", action="store_true", help="do not save the figure")
     p.add_argument("--json", action="store_true", help="print one JSON summary as the last line")

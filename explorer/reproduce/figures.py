@@ -94,13 +94,16 @@ def _styled(obj, backend: str, logx: bool):
 
     axes = dict(logy=True, logx=logx, show_grid=True, backend=backend)
     if backend == "bokeh":
-        frame, marker = dict(width=560, height=380, legend_position="top_right"), dict(size=8)
+        frame, marker, layout = dict(width=560, height=380), dict(size=8), {}
     else:
-        frame, marker = dict(aspect=1.5, fig_size=160, legend_position="right"), dict(s=40)
+        frame, marker = dict(fig_inches=(6, 4), aspect="auto"), dict(s=40)
+        layout = dict(fig_inches=(12, 4), sublabel_format="")
     return obj.opts(
         hv.opts.Curve(**axes),
         hv.opts.Scatter(**axes, **marker),
-        hv.opts.Overlay(**frame, backend=backend),
+        hv.opts.Overlay(**frame, legend_position="best" if backend == "matplotlib" else "top_right",
+                        backend=backend),
+        hv.opts.Layout(**layout, backend=backend),
     )
 
 
