@@ -206,6 +206,10 @@ def test_learn_run_grows_the_residuum_and_stop_stops_it(page, server):
     small_learn_problem(page, sweeps=300)
     click(page, "Run")
     wait_points(page, "learn-residuum:train", 2)
+    wait_points(page, "learn-scatter", 400)
+    wait_points(page, "learn-blocks", 1)
+    activation = page.locator(".bk-input-group", has_text="Activation type").locator("select")
+    assert activation.is_enabled() and activation.locator("option").count() >= 2
     click(page, "Stop")
     start = time.monotonic()
     text = wait_status(page, r"Stopped", timeout=5)

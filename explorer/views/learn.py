@@ -136,11 +136,12 @@ class LearnPage:
         self.scatter_source = self.scatter.scatter(
             [], [], size=4, alpha=0.6, color="#1f77b4", legend_label="held-out states"
         ).data_source
+        self.scatter_source.name = "learn-scatter"
         self.diagonal = self.scatter.line([], [], color="#999999", line_dash="dashed", legend_label="y = x")
         self.scatter.legend.location = "top_left"
         self.scatter_note = placeholder(self.scatter)
         self.blocks = Heatmap("Block magnitudes of a core", "dictionary function ψ_i", "left block label a",
-                              bar_title="‖block‖")
+                              bar_title="‖block‖", name="learn-blocks")
 
     def _build_selectors(self) -> None:
         self.equation = pn.widgets.IntInput(label="Equation k", value=1, start=1, end=self.experiment.modes,

@@ -55,9 +55,20 @@ def make_figure(title: str, x_label: str, y_label: str, *, width: int = 500, hei
     return fig
 
 
-def placeholder(fig, text: str = WAITING) -> Label:
-    """A grey note inside an empty figure; the charts hide it as soon as they hold data."""
-    label = Label(x=70, y=fig.height // 2, x_units="screen", y_units="screen", text=text, text_color="#888888",
+FRAME_MARGIN = 80
+"""Pixels of a figure's height taken by its title and x axis."""
+
+LEGEND_ROW = 28
+"""Pixels per row of a legend below the frame."""
+
+LEGEND_COLUMNS = 3
+"""Entries per row of a legend below the frame."""
+
+
+def placeholder(fig, text: str = WAITING, legend_rows: int = 0) -> Label:
+    """A grey note in the middle of an empty figure's frame; the charts hide it as soon as they hold data."""
+    frame = fig.height - FRAME_MARGIN - LEGEND_ROW * legend_rows
+    label = Label(x=60, y=max(frame // 2, 20), x_units="screen", y_units="screen", text=text, text_color="#888888",
                   text_font_size="12px", text_font_style="italic")
     fig.add_layout(label)
     return label
@@ -90,7 +101,8 @@ class LineChart:
                  empty: str = WAITING, **kwargs):
         self.name = name
         self.figure = make_figure(title, x_label, y_label, y_axis_type="log" if log_y else "linear", **kwargs)
-        self.note = placeholder(self.figure, empty)
+        rows = -(-(len(series) + len(references)) // LEGEND_COLUMNS)
+        self.note = placeholder(self.figure, empty, legend_rows=rows)
         if integer_x:
             self.figure.xaxis.ticker = AdaptiveTicker(min_interval=1, num_minor_ticks=0)
         self.sources = {}
@@ -111,7 +123,7 @@ class LineChart:
         legend.padding = 4
         legend.margin = 4
         legend.orientation = "horizontal"
-        legend.ncols = 3
+        legend.ncols = LEGEND_COLUMNS
         self.figure.add_layout(legend, "below")
 
     def _source(self, label: str) -> ColumnDataSource:
@@ -143,13 +155,15 @@ class LineChart:
 class Heatmap:
     """A heatmap on categorical axes with a text label per cell and a colour bar (log or linear).
 
-    Cells whose value is NaN are drawn in a light grey: forbidden by the block structure.
+    Cells whose value is NaN are drawn in a light grey: forbidden by the block structure. ``name`` names the
+    cells' source in the Bokeh document (for browser tests).
     """
 
     def __init__(self, title: str, x_label: str, y_label: str, *, log: bool = True, bar_title: str = "",
-                 empty: str = WAITING, **kwargs):
+                 empty: str = WAITING, name: str | None = None, **kwargs):
         self.log = log
-        self.source = ColumnDataSource({"x": [], "y": [], "value": [], "text": [], "fill": [], "ink": []})
+        self.source = ColumnDataSource({"x": [], "y": [], "value": [], "text": [], "fill": [], "ink": []},
+                                       name=name)
         self.figure = make_figure(
             title, x_label, y_label, x_range=FactorRange(), y_range=FactorRange(), **kwargs
         )
