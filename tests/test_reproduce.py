@@ -211,3 +211,21 @@ def test_cli_runs_a_quick_sweep_and_prints_json(tmp_path, capsys):
     assert summary["computed"] == summary["points"] == len(make_sweep("epsnet", quick=True).points())
     assert [Path(p).suffix for p in summary["figures"]] == [".html", ".png"]
     assert _rows_on_disk(Path(summary["table"])) == summary["points"]
+
+
+def test_series_aggregates_seeds_and_drops_undrawable_points():
+    from explorer.reproduce.figures import series
+
+    rows = [
+        {"modes": 4, "samples": 100, "residuum": 1e-2},
+        {"modes": 4, "samples": 100, "residuum": 3e-2},
+        {"modes": 4, "samples": 200, "residuum": 0.0},
+        {"modes": 8, "samples": 200, "residuum": None},
+        {"modes": 8, "samples": 100, "residuum": 5e-3},
+    ]
+    out = series(rows, "samples", "residuum", ("modes",), "mean")
+    assert list(out) == ["d = 4", "d = 8"]
+    xs, ys, all_xs, all_ys = out["d = 4"]
+    np.testing.assert_allclose(xs, [100.0])
+    np.testing.assert_allclose(ys, [2e-2])
+    np.testing.assert_allclose(all_ys, [1e-2, 3e-2])
