@@ -5,6 +5,8 @@ from __future__ import annotations
 import panel as pn
 import param
 
+from explorer.views.worker import ui_callback
+
 __all__ = [
     "param_controls", "RunBar", "ErrorBox", "SIDEBAR_WIDTH", "WIDGET_WIDTH", "SEED_END", "int_input", "float_input",
     "select", "checkbox",
@@ -82,8 +84,8 @@ class RunBar:
                                              sizing_mode="stretch_width")
         self.status = pn.pane.Markdown("Ready.", css_classes=["run-status"], sizing_mode="stretch_width",
                                        margin=(0, 10))
-        self.run_button.on_click(lambda _event: on_run())
-        self.stop_button.on_click(lambda _event: on_stop())
+        self.run_button.on_click(ui_callback(lambda _event: on_run()))
+        self.stop_button.on_click(ui_callback(lambda _event: on_stop()))
         self.panel = pn.Column(pn.Row(self.run_button, self.stop_button, sizing_mode="stretch_width"),
                                self.status, sizing_mode="stretch_width")
 

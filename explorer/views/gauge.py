@@ -29,7 +29,7 @@ from explorer.views.controls import (
 from explorer.views.learn import copy_experiment, default_experiment
 from explorer.views.plots import LineChart, MatrixMosaic
 from explorer.views.session import SessionState, snapshot_law
-from explorer.views.worker import Job, on_session_end
+from explorer.views.worker import Job, on_session_end, ui_callback
 
 __all__ = ["GaugePage", "GaugeUpdate", "paired_updates", "METHODS"]
 
@@ -124,7 +124,7 @@ class GaugePage:
                                   "test residuum", list(METHODS), log_y=True)
         self.mosaic = MatrixMosaic("Gauge matrices U of the sweep", bar_title="U", width=960, height=380)
         self.sweep = pn.widgets.IntSlider(label="Sweep shown", start=1, end=2, value=1, width=300, disabled=True)
-        self.sweep.param.watch(lambda _e: self._draw_gauges(), "value")
+        self.sweep.param.watch(ui_callback(lambda _e: self._draw_gauges()), "value")
 
     def _layout(self) -> pn.Row:
         problem = param_controls(self.experiment, {

@@ -33,7 +33,7 @@ from explorer.views.controls import (
 )
 from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
 from explorer.views.session import SessionState, snapshot_law
-from explorer.views.worker import Job, on_session_end
+from explorer.views.worker import Job, on_session_end, ui_callback
 
 __all__ = ["LearnPage", "default_experiment", "copy_experiment", "feature_names", "type_name"]
 
@@ -151,9 +151,9 @@ class LearnPage:
                                              description="Mode of the core whose blocks are shown.")
         self.core_type = pn.widgets.Select(label="Activation type", options={}, width=200, disabled=True,
                                            description="Type t of the core C_l^(t) (seed eq. 41); filled by Run.")
-        self.equation.param.watch(lambda _e: self._draw_scatter(), "value")
-        self.core_mode.param.watch(lambda _e: self._draw_blocks(update_types=True), "value")
-        self.core_type.param.watch(lambda _e: self._draw_blocks(), "value")
+        self.equation.param.watch(ui_callback(lambda _e: self._draw_scatter()), "value")
+        self.core_mode.param.watch(ui_callback(lambda _e: self._draw_blocks(update_types=True)), "value")
+        self.core_type.param.watch(ui_callback(lambda _e: self._draw_blocks()), "value")
 
     def _controls(self) -> pn.Column:
         system_widget = {

@@ -20,6 +20,7 @@ from explorer.views.controls import SIDEBAR_WIDTH, WIDGET_WIDTH, ErrorBox, check
 from explorer.views.learn import feature_names, type_name
 from explorer.views.plots import Heatmap, MatrixMosaic
 from explorer.views.session import SessionState
+from explorer.views.worker import ui_callback
 
 __all__ = ["SparsityPage", "SparsitySettings", "SEED_EXAMPLES", "parameter_counts", "slice_tiles"]
 
@@ -110,7 +111,7 @@ class SparsityPage:
         self.core_type = pn.widgets.Select(label="Core type of the learned law", options={}, width=WIDGET_WIDTH,
                                            description="Activation type t of the overlaid core C_l^(t).")
         self.match_button = pn.widgets.Button(label="Use the learned law's structure", width=WIDGET_WIDTH)
-        self.match_button.on_click(lambda _e: self.match_law())
+        self.match_button.on_click(ui_callback(lambda _e: self.match_law()))
         self.learner.param.watch(self._changed, ["dictionary", "degree", "total_degree", "exact_degree",
                                                  "block_size", "interaction_length"])
         self.settings.param.watch(self._changed, ["modes", "core", "overlay"])
@@ -144,6 +145,7 @@ class SparsityPage:
         button.on_click(lambda _e: self.learner.param.update(**SEED_EXAMPLES[label]))
         return button
 
+    @ui_callback
     def _changed(self, *_events) -> None:
         self.refresh()
 

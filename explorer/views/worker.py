@@ -10,8 +10,9 @@ the thread computes after that is discarded. Closing the browser tab stops the j
 session has had no open connection for :data:`ORPHAN_GRACE_MS` (the server itself destroys such sessions only
 after its unused-session lifetime, 15 s by default, and then the session-end callback cancels the job as well).
 
-Every callback of a page (button clicks, widget watchers, this poll) runs on the event loop with the Bokeh document
-lock held, so pages change their Bokeh models directly and Bokeh sends the changes in order.
+Every callback of a page runs on the event loop with the Bokeh document lock held: the poll is a periodic callback
+of the session, and widget callbacks go through :func:`ui_callback`. Pages therefore change their Bokeh models
+directly, and Bokeh sends all changes in order.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial, wraps
 
 import panel as pn
 from panel.io.callbacks import PeriodicCallback
 
-__all__ = ["Job", "PERIOD_MS", "ORPHAN_GRACE_MS", "in_server_session", "on_session_end", "session_abandoned"]
+__all__ = [
+    "Job", "PERIOD_MS", "ORPHAN_GRACE_MS", "in_server_session", "on_session_end", "session_abandoned", "ui_callback",
+]
 
 PERIOD_MS = 300
 """Interval of the poll that moves results from the worker thread to the browser."""
@@ -36,6 +40,22 @@ def in_server_session() -> bool:
     """True inside a live Bokeh server session (where callbacks can be scheduled)."""
     doc = pn.state.curdoc
     return bool(doc is not None and doc.session_context)
+
+
+def ui_callback(callback: Callable) -> Callable:
+    """Run a widget callback on the event loop with the Bokeh document lock held.
+
+    Panel usually runs widget callbacks inside Bokeh's locked message handlers, but a click or change that arrives
+    while another change is still pending runs in a plain asyncio task without the lock, where changing a Bokeh
+    model fails. ``pn.state.execute(..., schedule=True)`` queues the call as a next-tick callback of the session,
+    which Bokeh always runs locked. Outside a server session the callback runs at once.
+    """
+
+    @wraps(callback)
+    def wrapper(*args, **kwargs):
+        pn.state.execute(partial(callback, *args, **kwargs), schedule=True)
+
+    return wrapper
 
 
 def session_abandoned(doc) -> bool:
