@@ -87,8 +87,8 @@ class Sweep(param.Parameterized):
         return cls(**overrides)
 
     def axes(self) -> dict:
-        """Parameter name -> list of values; the grid is their Cartesian product."""
-        raise NotImplementedError
+        """Parameter name -> list of values; the grid is their Cartesian product (defined by every study)."""
+        raise NotImplementedError(f"{type(self).__name__} must define the axes of its grid")
 
     def validate(self) -> None:
         """Raise ValueError naming the parameter when a value is out of range."""

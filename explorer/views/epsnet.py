@@ -35,7 +35,7 @@ from explorer.views.controls import (
 )
 from explorer.views.plots import LineChart
 from explorer.views.session import SessionState
-from explorer.views.worker import Job, on_session_end
+from explorer.views.worker import Job, JobOwner, on_session_end
 
 __all__ = ["EpsnetPage", "NetSweep", "parse_resolutions", "epsnet_updates", "REFERENCES"]
 
@@ -151,7 +151,7 @@ def epsnet_updates(model: GroundStateModel, resolutions: list):
                         _spectra(out.mps))
 
 
-class EpsnetPage:
+class EpsnetPage(JobOwner):
     """Controls, live charts and run logic of the Epsilon-net page.
 
     Parameters
@@ -238,20 +238,6 @@ class EpsnetPage:
         self.bar.running(True)
         self.bar.say("Computing the references (exact, DMRG, product state) ...")
         self.job = Job(lambda: epsnet_updates(model, resolutions), self._consume, self._finish).start()
-
-    def stop(self) -> None:
-        """Stop after the current site; finished resolutions stay on the charts."""
-        if self.job is not None:
-            self.job.stop()
-
-    def _abandon(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-
-    def poll(self) -> None:
-        """Move new results to the charts (periodic callback, or tests)."""
-        if self.job is not None:
-            self.job.poll()
 
     def _reset(self, resolutions: list) -> None:
         self.resolutions, self.results, self.references = resolutions, [], {}

@@ -29,7 +29,7 @@ from explorer.views.controls import (
 from explorer.views.learn import copy_experiment, default_experiment
 from explorer.views.plots import LineChart, MatrixMosaic
 from explorer.views.session import SessionState, snapshot_law
-from explorer.views.worker import Job, on_session_end, ui_callback
+from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
 __all__ = ["GaugePage", "GaugeUpdate", "paired_updates", "METHODS"]
 
@@ -85,7 +85,7 @@ def gauge_deviation(gauges: list[dict]) -> tuple[float, float]:
     return max(dev), float(np.median(dev))
 
 
-class GaugePage:
+class GaugePage(JobOwner):
     """Controls, charts and run logic of the Gauge fixing page.
 
     Parameters
@@ -174,20 +174,6 @@ class GaugePage:
         self.bar.running(True)
         self.bar.say(f"Learning with both methods (d={self._modes}) ...")
         self.job = Job(lambda: paired_updates(experiments), self._consume, self._finish).start()
-
-    def stop(self) -> None:
-        """Stop both learners; the sweeps done so far stay on the charts."""
-        if self.job is not None:
-            self.job.stop()
-
-    def _abandon(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-
-    def poll(self) -> None:
-        """Move finished sweeps to the charts (periodic callback, or tests)."""
-        if self.job is not None:
-            self.job.poll()
 
     def _consume(self, updates: list[GaugeUpdate]) -> None:
         for update in updates:

@@ -33,7 +33,7 @@ from explorer.views.controls import (
 )
 from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
 from explorer.views.session import SessionState, snapshot_law
-from explorer.views.worker import Job, on_session_end, ui_callback
+from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
 __all__ = ["LearnPage", "default_experiment", "copy_experiment", "feature_names", "type_name"]
 
@@ -100,7 +100,7 @@ def learn_updates(experiment: LearningExperiment):
         yield LearnUpdate(report.as_dict(), report.stop, law, law.predict(X), truth)
 
 
-class LearnPage:
+class LearnPage(JobOwner):
     """Controls, live charts and the run logic of the Learn page.
 
     Parameters
@@ -208,20 +208,6 @@ class LearnPage:
         self.bar.running(True)
         self.bar.say(f"Drawing data and initialising ({experiment.system}, d={experiment.modes}) ...")
         self.job = Job(lambda: learn_updates(experiment), self._consume, self._finish).start()
-
-    def stop(self) -> None:
-        """Stop after the sweeps already done (the law learned so far stays on the page and in the session)."""
-        if self.job is not None:
-            self.job.stop()
-
-    def _abandon(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-
-    def poll(self) -> None:
-        """Move finished sweeps to the charts (called by the periodic callback, or by tests)."""
-        if self.job is not None:
-            self.job.poll()
 
     def _reset(self, experiment: LearningExperiment) -> None:
         self.updates, self.law = [], None

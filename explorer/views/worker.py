@@ -172,3 +172,24 @@ class Job:
         """Wait for the thread (tests and notebooks); True if it ended."""
         self._thread.join(timeout)
         return not self._thread.is_alive()
+
+
+class JobOwner:
+    """Mixin of the pages that run one :class:`Job` at a time in ``self.job`` (``None`` before the first run)."""
+
+    job: Job | None = None
+
+    def stop(self) -> None:
+        """Stop after the current item; what was computed so far stays on the page."""
+        if self.job is not None:
+            self.job.stop()
+
+    def _abandon(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def poll(self) -> None:
+        """Move finished items to the charts (the job's periodic callback, or tests)."""
+        if self.job is not None:
+            self.job.poll()
+
