@@ -9,7 +9,14 @@ from explorer.cli import main
 from explorer.dictionaries import LegendreDictionary, MonomialDictionary, TrigonometricDictionary
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
-from explorer.learning.local import Common, Single, householder_r, solve_core
+from explorer.learning.local import (
+    COMPRESS_FACTOR,
+    Common,
+    FactoredDesign,
+    Single,
+    least_squares,
+    solve_core,
+)
 from explorer.learning.selection import (
     interaction_length_from_figure_label,
     selection_table,
@@ -76,30 +83,66 @@ def test_gauge_invariance_of_a_self_similar_law():
     np.testing.assert_allclose(law.predict(X), before, rtol=1e-9, atol=1e-11)
 
 
-def test_local_solve_equals_stacked_least_squares():
-    rng = np.random.default_rng(0)
+def _stacked_problem(n_equations, common_side="left", seed=0):
+    rng = np.random.default_rng(seed)
     st = BlockStructure([0, 1, 2, 3], 5, 2, range(4))
     mask = st.masks[2]
     n, r0, r1 = 60, mask.shape[0], mask.shape[2]
     psi = rng.standard_normal((n, 4))
-    common = rng.standard_normal((n, r0))
-    eqs = [Single(rng.standard_normal((n, r1)), rng.standard_normal(n)) for _ in range(9)]
+    r_common, r_many = (r0, r1) if common_side == "left" else (r1, r0)
+    common = rng.standard_normal((n, r_common))
+    eqs = [Single(rng.standard_normal((n, r_many)), rng.standard_normal(n)) for _ in range(n_equations)]
     sums = eqs[0].sums()
     for eq in eqs[1:]:
         sums = sums.add(eq)
-    core = solve_core(Common(common), psi, sums, mask, np.zeros(mask.shape))
-    rows = [np.einsum("na,ni,nb->naib", common, psi, eq.v).reshape(n, -1)[:, mask.ravel()] for eq in eqs]
-    ref = np.linalg.lstsq(np.vstack(rows), np.concatenate([eq.y for eq in eqs]), rcond=None)[0]
+    spec = "na,ni,nb->naib"
+    rows = [
+        np.einsum(spec, *((common, psi, eq.v) if common_side == "left" else (eq.v, psi, common))).reshape(n, -1)
+        for eq in eqs
+    ]
+    design = np.vstack([row[:, mask.ravel()] for row in rows])
+    return mask, psi, Common(common), sums, design, np.concatenate([eq.y for eq in eqs])
+
+
+@pytest.mark.parametrize("common_side", ["left", "right"])
+@pytest.mark.parametrize("n_equations", [4, 9, 40])
+def test_local_solve_equals_stacked_least_squares(common_side, n_equations):
+    """Sums (compressed once there are more than COMPRESS_FACTOR * r equations) give the stacked solution."""
+    mask, psi, common, sums, design, y = _stacked_problem(n_equations, common_side)
+    if n_equations == 40:
+        assert sums.F.shape[2] <= COMPRESS_FACTOR * sums.F.shape[1] < n_equations
+    sides = (common, sums) if common_side == "left" else (sums, common)
+    core = solve_core(sides[0], psi, sides[1], mask, np.zeros(mask.shape))
+    ref = np.linalg.lstsq(design, y, rcond=None)[0]
     np.testing.assert_allclose(core[mask], ref, rtol=1e-8, atol=1e-10)
 
 
-def test_householder_r_matches_lapack():
-    a = np.random.default_rng(1).standard_normal((40, 9, 5))
-    r = householder_r(a)
-    for n in range(40):
-        ref = np.linalg.qr(a[n], mode="r")
-        np.testing.assert_allclose(np.abs(r[n]), np.abs(ref), atol=1e-12)
-        np.testing.assert_allclose(r[n].T @ r[n], a[n].T @ a[n], atol=1e-10)
+def test_factored_design_products_equal_the_formed_design():
+    rng = np.random.default_rng(3)
+    phi, F = rng.standard_normal((30, 11)), rng.standard_normal((30, 5, 7))
+    index = rng.integers(0, 5, 11)
+    design = FactoredDesign(phi, index, F)
+    dense = design.dense()
+    x, res = rng.standard_normal(11), rng.standard_normal((30, 7))
+    np.testing.assert_allclose(design.gram(), dense.T @ dense, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(design.matvec(x).ravel(), dense @ x, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(design.rmatvec(res), dense.T @ res.ravel(), rtol=1e-12, atol=1e-12)
+
+
+def test_least_squares_is_min_norm_when_rank_deficient_and_accurate_when_ill_conditioned():
+    rng = np.random.default_rng(4)
+    basis = rng.standard_normal((400, 6))
+    deficient = np.column_stack([basis, basis[:, :2] @ rng.standard_normal((2, 3)), np.zeros(400)])
+    y = rng.standard_normal(400)
+    np.testing.assert_allclose(least_squares(deficient, y), np.linalg.pinv(deficient) @ y, rtol=1e-8, atol=1e-10)
+    q, _ = np.linalg.qr(rng.standard_normal((400, 8)))
+    graded = q * np.logspace(0, -9, 8)
+    x_true = rng.standard_normal(8)
+    solution = least_squares(graded, graded @ x_true)
+    assert np.linalg.norm(graded @ (solution - x_true)) <= 1e-14 * np.linalg.norm(graded @ x_true)
+    ridge = 0.3
+    ref = np.linalg.solve(basis.T @ basis + ridge * np.eye(6), basis.T @ y)
+    np.testing.assert_allclose(least_squares(basis, y, ridge), ref, rtol=1e-10)
 
 
 def _fput_data(d, n, seed=1):

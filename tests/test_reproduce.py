@@ -104,7 +104,8 @@ def test_learning_row_equals_direct_learner_call(quick):
     settings = preset("fput-disordered") | dict(sweeps=10, init="random", seed=row["seed"])
     experiment.learner.param.update(**settings)
     reports = list(experiment.iterate())
-    assert row["residuum"] == pytest.approx(reports[-1].test_residuum, rel=1e-12, abs=0)
+    # Same computation; BLAS thread counts of the worker and this process may differ in the last bits.
+    assert row["residuum"] == pytest.approx(reports[-1].test_residuum, rel=1e-9, abs=0)
     assert row["sweeps_done"] == len(reports)
     assert row["parameters"] == reports[-1].law.parameter_count()
 
