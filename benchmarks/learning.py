@@ -79,7 +79,13 @@ def _pysindy(spec: dict) -> dict:
             "parameters": int(np.count_nonzero(model.coefficients()))}
 
 
+MEMORY_CAP_BYTES = 20 * 2**30
+"""Address-space cap of a pysindy child (the machine has 24 GB): past it pysindy fails with MemoryError."""
+
+
 def _child(spec: dict, queue) -> None:
+    if spec.get("method") == "pysindy":
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP_BYTES, MEMORY_CAP_BYTES))
     try:
         row = _pysindy(spec) if spec.get("method") == "pysindy" else _ours(spec)
         row["peak_mb"] = _peak_mb()
@@ -211,9 +217,9 @@ def study_exact(quick: bool) -> list[dict]:
     return rows
 
 
-def study_pysindy(quick: bool) -> list[dict]:
-    dims = [20] if quick else [20, 50, 100]
-    rows = [run_point({"system": "fput", "d": d, "N": 1400, "method": "pysindy"}, timeout=7200) for d in dims]
+def study_pysindy(quick: bool, dims: list[int] | None = None, timeout: float = 7200.0) -> list[dict]:
+    dims = dims or ([20] if quick else [20, 50, 100])
+    rows = [run_point({"system": "fput", "d": d, "N": 1400, "method": "pysindy"}, timeout=timeout) for d in dims]
     rows += [run_point({"system": "fput", "d": d, "N": 1400, "method": "gmws",
                         "learner": _fput_learner(sweeps=3), "stop_below": 1e-12}) for d in dims]
     _table(rows, ["d", "N", "method", "residuum", "seconds", "peak_mb"])
@@ -257,8 +263,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("study", choices=sorted(STUDIES))
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--dims", type=int, nargs="+", help="pysindy study: the d values (default 20 50 100)")
+    parser.add_argument("--timeout", type=float, default=7200.0, help="pysindy study: seconds per pysindy point")
     args = parser.parse_args()
-    rows = STUDIES[args.study](args.quick)
+    if args.study == "pysindy":
+        rows = study_pysindy(args.quick, args.dims, args.timeout)
+    else:
+        rows = STUDIES[args.study](args.quick)
     print(json.dumps({"study": args.study, "quick": args.quick, "rows": rows}))
 
 

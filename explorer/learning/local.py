@@ -60,12 +60,6 @@ class Common:
 
     v: np.ndarray
 
-    def factor(self) -> np.ndarray:
-        return self.v[:, :, None]
-
-    def targets(self) -> np.ndarray:
-        return np.ones((self.v.shape[0], 1))
-
 
 @dataclass
 class Single:
@@ -74,19 +68,14 @@ class Single:
     v: np.ndarray
     y: np.ndarray
 
-    def factor(self) -> np.ndarray:
-        return self.v[:, :, None]
-
-    def targets(self) -> np.ndarray:
-        return self.y[:, None]
-
     def sums(self) -> Sums:
-        return Sums(self.factor(), self.targets())
+        return Sums(self.v[:, :, None], self.y[:, None])
 
 
 @dataclass
 class Sums:
-    """Many equations in square-root form: ``F`` ``(N, r, k)`` and targets ``t`` ``(N, k)``, ``k <= r``."""
+    """Many equations in square-root form: ``F`` ``(N, r, k)`` and targets ``t`` ``(N, k)``, ``k <= COMPRESS_FACTOR r``
+    (or the number of equations, when smaller)."""
 
     F: np.ndarray
     t: np.ndarray
@@ -96,12 +85,6 @@ class Sums:
         return _compressed(
             np.concatenate([self.F, eq.v[:, :, None]], axis=2), np.concatenate([self.t, eq.y[:, None]], axis=1)
         )
-
-    def factor(self) -> np.ndarray:
-        return self.F
-
-    def targets(self) -> np.ndarray:
-        return self.t
 
     def transported_left(self, core: np.ndarray, psi: np.ndarray) -> Sums:
         """Move left environments (row vectors) across ``core``: ``v -> C[psi]^T v``."""
