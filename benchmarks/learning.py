@@ -72,7 +72,8 @@ def _pysindy(spec: dict) -> dict:
     model = ps.SINDy(feature_library=ps.PolynomialLibrary(degree=3), optimizer=ps.STLSQ(threshold=0.05))
     model.fit(X, x_dot=Y, t=1.0)
     fit_seconds = time.perf_counter() - start
-    prediction = model.predict(X_test)
+    chunk = max(1, 2**27 // model.n_output_features_)  # about 1 GB of library rows at a time
+    prediction = np.concatenate([model.predict(X_test[i : i + chunk]) for i in range(0, len(X_test), chunk)])
     seconds = time.perf_counter() - start
     residuum = float(np.linalg.norm(prediction - F_test) / np.linalg.norm(F_test))
     return {"residuum": residuum, "seconds": seconds, "fit_seconds": fit_seconds,
@@ -116,7 +117,7 @@ def _fput_learner(init: str = "window", **extra) -> dict:
     return {**settings, **extra}
 
 
-def study_targets(quick: bool) -> list[dict]:
+def study_targets(quick: bool, systems: list[str] | None = None, seeds: list[int] | None = None) -> list[dict]:
     sweeps = 3 if quick else 10
     points = [
         {"target": "FPUT d=50 N=1000 <= 2e-5", "system": "fput", "d": 50, "N": 1000,
@@ -134,13 +135,13 @@ def study_targets(quick: bool) -> list[dict]:
         {"target": "dipoles d=20 N=1800 sigma=1e-2 <= 5e-3", "system": "dipoles", "d": 20, "N": 1800,
          "noise": 1e-2, "learner": {"sweeps": sweeps}},
     ]
-    seeds = range(2 if quick else 6)
+    seeds = seeds if seeds is not None else range(2 if quick else 6)
     points += [
         {"target": "LJ d=10 N=6000 median of 6 seeds <= 2e-2", "system": "lennard-jones", "d": 10, "N": 6000,
          "seed": s, "learner": {"sweeps": sweeps}}
         for s in seeds
     ]
-    rows = [run_point(p) for p in points]
+    rows = [run_point(p) for p in points if systems is None or p["system"] in systems]
     _table(rows, ["target", "seed", "residuum", "sweeps", "seconds", "peak_mb"])
     lj = [r["residuum"] for r in rows if r["system"] == "lennard-jones" and "residuum" in r]
     if lj:
@@ -265,9 +266,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--dims", type=int, nargs="+", help="pysindy study: the d values (default 20 50 100)")
     parser.add_argument("--timeout", type=float, default=7200.0, help="pysindy study: seconds per pysindy point")
+    parser.add_argument("--systems", nargs="+", help="targets study: only these systems (e.g. fput dipoles)")
+    parser.add_argument("--seeds", type=int, nargs="+", help="targets study: the Lennard-Jones seeds (default 0-5)")
     args = parser.parse_args()
     if args.study == "pysindy":
         rows = study_pysindy(args.quick, args.dims, args.timeout)
+    elif args.study == "targets":
+        rows = study_targets(args.quick, args.systems, args.seeds)
     else:
         rows = STUDIES[args.study](args.quick)
     print(json.dumps({"study": args.study, "quick": args.quick, "rows": rows}))

@@ -4,10 +4,12 @@
 only have to be unlearned) and positive for the dipoles, whose long-range part lives in the shared outside
 chains: the noise gives those directions a start.
 
-Dipoles use ``rho = 4`` although the seed reports ``rho = 3``: the algebraic tail ``|k - l|^{-3}`` reaches the
+Dipoles use ``rho = 5`` although the seed reports ``rho = 3``: the algebraic tail ``|k - l|^{-3}`` reaches the
 window through the shared outside chains, whose degree-1 block must carry sums of exponentials for ``sin`` and
-``cos`` alike. With ``rho = 3`` our learner plateaus at a residuum of ~6e-3 (window 3, d = 20 and 50, from every
-start we tried), with ``rho = 4`` at ~1e-3 (benchmarks/RESULTS.md).
+``cos`` alike (a pair of channels per exponential). With ``rho = 3`` our learner plateaus at a residuum of ~6e-3
+(window 3, d = 20 and 50, from every start we tried), with ``rho = 4`` at 1.0e-3 (window 3) and 2.0e-4 (window 7),
+with ``rho = 5`` at 7.8e-4 and 1.5e-4 (d = 50, N = 1000; benchmarks/RESULTS.md), below the seed's 1.5e-3 and
+1.7e-4.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ PRESETS = {
         degree=1,
         total_degree=2,
         exact_degree=True,
-        block_size=4,
+        block_size=5,
         interaction_length=1,
         init_noise=1e-6,
     ),
