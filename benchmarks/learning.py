@@ -9,6 +9,7 @@ fresh samples, wall seconds and peak MB. Studies:
   compare   gmws / shared / independent / dense / pysindy at d = 10, 20, 50 and N = 1400, 2000
   exact     smallest N at which each method recovers FPUT exactly (residuum <= 1e-10), d = 20 and 50
   pysindy   pysindy alone at larger d (memory permitting)
+  solver    the local least-squares solver: refined semi-normal equations vs QR, on the shapes of real sweeps
 
 Each study prints one table and, as its last line, one JSON object with every figure.
 Usage: python benchmarks/learning.py STUDY [--quick]
@@ -250,6 +251,42 @@ def _table(rows: list[dict], columns: list[str]) -> None:
         print(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
 
 
+def _median_ms(solve, design: np.ndarray, target: np.ndarray, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        solve(design, target)
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
+
+
+def _solver_row(design: np.ndarray, target: np.ndarray) -> dict:
+    from explorer.learning.local import _qr_min_norm, least_squares
+
+    def qr(a, b):
+        return _qr_min_norm(a, b, 0.0)
+
+    repeats = 20 if design.shape[1] < 100 else 2
+    fast, reference = least_squares(design, target), qr(design, target)
+    ratio = np.linalg.norm(target - design @ fast) / np.linalg.norm(target - design @ reference)
+    return {"rows": design.shape[0], "unknowns": design.shape[1],
+            "semi_normal_ms": _median_ms(least_squares, design, target, repeats),
+            "qr_ms": _median_ms(qr, design, target, repeats), "residual_ratio": float(ratio)}
+
+
+def study_solver(quick: bool) -> list[dict]:
+    """Local solves of the shapes of FPUT (m = 23) and Lennard-Jones rho = 4 (m = 507) sweeps, in this process."""
+    rng = np.random.default_rng(0)
+    shapes = [(2000, 23), (12000, 23)] if quick else [(2000, 23), (12000, 23), (24000, 23), (6000, 507), (48000, 507)]
+    rows = []
+    for n_rows, m in shapes:
+        design = rng.standard_normal((n_rows, m)) * np.logspace(0, -3, m)
+        target = design @ rng.standard_normal(m) + 1e-8 * rng.standard_normal(n_rows)
+        rows.append(_solver_row(design, target))
+    _table(rows, ["rows", "unknowns", "semi_normal_ms", "qr_ms", "residual_ratio"])
+    return rows
+
+
 STUDIES = {
     "targets": study_targets,
     "speed": study_speed,
@@ -257,6 +294,7 @@ STUDIES = {
     "compare": study_compare,
     "exact": study_exact,
     "pysindy": study_pysindy,
+    "solver": study_solver,
 }
 
 

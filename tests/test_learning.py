@@ -17,6 +17,7 @@ from explorer.learning.local import (
     least_squares,
     solve_core,
 )
+from explorer.learning.presets import preset
 from explorer.learning.selection import (
     interaction_length_from_figure_label,
     selection_table,
@@ -204,6 +205,20 @@ def test_dipoles_with_trigonometric_dictionary():
     law = learner.fit(X, Y, domain=system.domain)
     assert law.residuum(X_test, F_test) < 1e-2
     assert isinstance(law.dictionary, TrigonometricDictionary)
+
+
+@pytest.mark.slow
+def test_dipoles_preset_beats_the_seed_window3_target_where_rho3_plateaus():
+    """The shared outside chains need a pair of channels per exponential of the |k-l|^-3 tail (presets doc)."""
+    system = make_system("dipoles", modes=16)
+    X, Y = system.sample(800, seed=3)
+    X_test, F_test = system.sample(4000, seed=4)
+    residua = {}
+    for rho in (3, preset("dipoles")["block_size"]):
+        law = Learner(**(preset("dipoles") | dict(block_size=rho, sweeps=6))).fit(X, Y, domain=system.domain)
+        residua[rho] = law.residuum(X_test, F_test)
+    assert residua[3] > 4e-3
+    assert residua[preset("dipoles")["block_size"]] < 1.5e-3
 
 
 def test_window_regression_is_exact_for_local_polynomials():
