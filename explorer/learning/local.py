@@ -51,7 +51,7 @@ COMPRESS_FACTOR = 2
 """Sums are compressed back to ``r`` columns once they hold more than this many times ``r``."""
 
 RCOND_MIN = 1e-12
-"""Smallest reciprocal condition number of the local Gram matrix for which the semi-normal equations are used."""
+"""Smallest reciprocal condition number of the column-scaled local Gram matrix for the semi-normal path."""
 
 
 @dataclass
@@ -182,11 +182,12 @@ def _semi_normal(design, target: np.ndarray, ridge: float) -> np.ndarray | None:
     rcond, info = lapack.dpocon(factor[0], np.abs(scaled).sum(axis=0).max())
     if info != 0 or not rcond >= RCOND_MIN:
         return None
-    gradient = design.rmatvec(target)
-    for refinement in range(3):
+    def step(gradient: np.ndarray) -> None:
         x[active] += scale * scipy.linalg.cho_solve(factor, scale * gradient[active], check_finite=False)
-        if refinement < 2:
-            gradient = design.rmatvec(target - design.matvec(x)) - ridge * x
+
+    step(design.rmatvec(target))
+    for _ in range(2):
+        step(design.rmatvec(target - design.matvec(x)) - ridge * x)
     return x
 
 
