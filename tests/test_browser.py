@@ -239,6 +239,7 @@ def test_sparsity_seed_example_changes_the_pattern(page, server):
 def test_gauge_page_runs_both_methods_live(page, server):
     open_app(page, f"{server.url}/gauge")
     set_input(page, "N (training samples)", 200)
+    set_input(page, "Sweeps (limit)", 500)
     click(page, "Run both")
     wait_points(page, "gauge-residuum:gmws train", 2)
     wait_points(page, "gauge-residuum:shared train", 2)
@@ -322,6 +323,7 @@ def test_panel_serve_directory_app(browser, tmp_path):
         open_app(tab, f"http://127.0.0.1:{port}/apps")
         for title in ("Learn", *(title for title, _ in DASHBOARD_TABS)):
             assert tab_header(tab, title).count() == 1
+        set_input(tab, "Sweeps (limit)", 500)
         click(tab, "Run")
         wait_points(tab, "learn-residuum:train", 4, timeout=180)
         settle(tab)
