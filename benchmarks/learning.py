@@ -139,7 +139,7 @@ def study_targets(quick: bool, systems: list[str] | None = None, seeds: list[int
     seeds = seeds if seeds is not None else range(2 if quick else 6)
     points += [
         {"target": "LJ d=10 N=6000 median of 6 seeds <= 2e-2", "system": "lennard-jones", "d": 10, "N": 6000,
-         "seed": s, "learner": {"sweeps": sweeps}}
+         "seed": s, "learner": {"sweeps": 2 if quick else 8}}
         for s in seeds
     ]
     rows = [run_point(p) for p in points if systems is None or p["system"] in systems]

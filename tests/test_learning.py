@@ -22,6 +22,7 @@ from explorer.learning.selection import (
     interaction_length_from_figure_label,
     selection_table,
 )
+from explorer.learning.sweeps import StopRule
 from explorer.learning.window import fput_law, window_regression_law
 from explorer.systems import make_system
 from explorer.tt import BlockStructure
@@ -254,6 +255,19 @@ def test_learner_rejects_bad_input():
         Learner(block_size=0)
     with pytest.raises(ValueError):
         Learner(method="magic")
+    with pytest.raises(ValueError, match="patience"):
+        Learner(patience=0)
+
+
+def test_stop_rule_patience_lets_a_run_through_a_transient_rise():
+    history = [1.0, 0.5, 0.6, 0.4, 0.45, 0.41]
+    impatient = StopRule(sweeps=10, stagnation=1e-3)
+    assert [impatient.reason(k, history[:k]) for k in range(1, 4)] == [None, None, "stagnation"]
+    patient = StopRule(sweeps=10, stagnation=1e-3, patience=2)
+    assert [patient.reason(k, history[:k]) for k in range(1, 7)] == [None] * 5 + ["stagnation"]
+    assert StopRule(sweeps=5, stagnation=1e-3, patience=2).reason(5, history[:5]) == "sweeps"
+    assert StopRule(sweeps=5, target=0.45).reason(4, history[:4]) == "target"
+    assert StopRule(sweeps=10, stagnation=0.0).reason(3, history[:3]) is None
 
 
 def test_stops_at_target_residual():

@@ -39,6 +39,7 @@ def add_parser(sub) -> None:
     p.add_argument("--domain", type=float, nargs=2, metavar=("A", "B"), default=None)
     p.add_argument("--order", type=int, choices=[1, 2], default=1, help="order of a user law")
     p.add_argument("--stagnation", type=float, default=None, help="stop when a sweep improves less than this")
+    p.add_argument("--patience", type=int, default=None, help="sweeps without that improvement before stopping")
     p.add_argument("--equations", action="store_true", help="print the learned law as equations")
     p.add_argument("--threshold", type=float, default=1e-6, help="smallest |coefficient| printed by --equations")
     p.add_argument(
@@ -59,6 +60,7 @@ def _learner_settings(args) -> dict:
         "interaction_length": args.interaction_length,
         "init": args.init,
         "stagnation": args.stagnation,
+        "patience": args.patience,
     }
     settings.update({k: v for k, v in options.items() if v is not None})
     if args.degree is not None and args.total_degree is None and not settings.get("exact_degree"):

@@ -65,6 +65,11 @@ class Learner(param.Parameterized):
     stagnation = param.Number(
         default=1e-3, bounds=(0, 1), doc="Stop when the residual decreases by less than this fraction (0: never)."
     )
+    patience = param.Integer(
+        default=1,
+        bounds=(1, 100),
+        doc="Sweeps the best residual may go without improving by the stagnation fraction before the run stops.",
+    )
     ridge = param.Number(
         default=0.0, bounds=(0, None), doc="Ridge regularisation of local solves (0: min-norm)."
     )
@@ -123,7 +128,7 @@ class Learner(param.Parameterized):
             X_test = _check_array("X_test", X_test)
             F_test = _check_array("F_test", F_test, X_test.shape)
         law = law or self.initial_law(X, Y, domain)
-        stop = StopRule(self.sweeps, self.target_residual, self.stagnation)
+        stop = StopRule(self.sweeps, self.target_residual, self.stagnation, self.patience)
         yield from als_sweeps(
             law,
             X,

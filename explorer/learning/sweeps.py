@@ -65,19 +65,28 @@ class SweepReport:
 
 @dataclass
 class StopRule:
-    """Sweep limit, target training residual and stagnation tolerance (relative decrease; 0 disables it)."""
+    """Sweep limit, target training residual and stagnation rule.
+
+    Stagnation: the best training residual of the last ``patience`` sweeps is not below the best one before them
+    by the relative tolerance ``stagnation`` (0 disables the rule). GMWS sweeps are not monotone (gauge updates
+    can raise the residual for a sweep before it falls further), so ``patience > 1`` lets a run through a
+    transient rise; the rule is checked from sweep ``patience + 2`` on.
+    """
 
     sweeps: int = 10
     target: float = 0.0
     stagnation: float = 1e-3
+    patience: int = 1
 
     def reason(self, sweep: int, history: list[float]) -> str | None:
         if history[-1] <= self.target:
             return "target"
         if sweep >= self.sweeps:
             return "sweeps"
-        if self.stagnation > 0 and len(history) >= 3 and history[-2] - history[-1] < self.stagnation * history[-2]:
-            return "stagnation"
+        if self.stagnation > 0 and len(history) >= self.patience + 2:
+            before, recent = min(history[: -self.patience]), min(history[-self.patience :])
+            if before - recent < self.stagnation * before:
+                return "stagnation"
         return None
 
 

@@ -177,6 +177,7 @@ class LearnPage(JobOwner):
                 "exact_degree": checkbox("Total degree exactly λ"),
                 "init": select("Initialisation"), "init_noise": float_input("Initial noise", 0.01),
                 "ridge": float_input("Ridge", 1e-6), "stagnation": float_input("Stagnation tolerance", 1e-4),
+                "patience": int_input("Patience (sweeps)"),
             }),
             title="More settings", collapsed=True, sizing_mode="stretch_width",
         )
