@@ -10,6 +10,7 @@ fresh samples, wall seconds and peak MB. Studies:
   exact     smallest N at which each method recovers FPUT exactly (residuum <= 1e-10), d = 20 and 50
   pysindy   pysindy alone at larger d (memory permitting)
   solver    the local least-squares solver: refined semi-normal equations vs QR, on the shapes of real sweeps
+  gram      the Gram matrix of a core shared by many equations: factored (grouped) vs formed design
 
 Each study prints one table and, as its last line, one JSON object with every figure.
 Usage: python benchmarks/learning.py STUDY [--quick]
@@ -287,6 +288,39 @@ def study_solver(quick: bool) -> list[dict]:
     return rows
 
 
+def _factored_gram(design, _target) -> np.ndarray:
+    return design.gram()
+
+
+def _formed_gram(design, _target) -> np.ndarray:
+    formed = design.dense()
+    return formed.T @ formed
+
+
+def study_gram(quick: bool) -> list[dict]:
+    """Gram matrix of a core shared by k equations: FactoredDesign (grouped) vs the formed design, in this process.
+
+    Shapes (N, unknowns m, summed-side dimension r, equations k) of FPUT, dipole and Lennard-Jones rho = 8 sweeps.
+    """
+    from explorer.learning.local import FactoredDesign
+
+    rng = np.random.default_rng(0)
+    shapes = [(2000, 23, 8, 16), (2000, 100, 15, 30)]
+    shapes += [] if quick else [(6000, 1551, 72, 8)]
+    rows = []
+    for n, m, r, k in shapes:
+        design = FactoredDesign(rng.standard_normal((n, m)), rng.integers(0, r, m), rng.standard_normal((n, r, k)))
+        repeats = 10 if m < 1000 else 1
+        formed = design.dense()
+        error = np.abs(design.gram() - formed.T @ formed).max() / np.abs(formed.T @ formed).max()
+        rows.append({"N": n, "unknowns": m, "r": r, "k": k,
+                     "factored_ms": _median_ms(_factored_gram, design, None, repeats),
+                     "formed_ms": _median_ms(_formed_gram, design, None, repeats),
+                     "max_rel_difference": float(error)})
+    _table(rows, ["N", "unknowns", "r", "k", "factored_ms", "formed_ms", "max_rel_difference"])
+    return rows
+
+
 STUDIES = {
     "targets": study_targets,
     "speed": study_speed,
@@ -295,6 +329,7 @@ STUDIES = {
     "exact": study_exact,
     "pysindy": study_pysindy,
     "solver": study_solver,
+    "gram": study_gram,
 }
 
 
