@@ -38,7 +38,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--domain", type=float, nargs=2, metavar=("A", "B"), default=None)
     p.add_argument("--order", type=int, choices=[1, 2], default=1, help="order of a user law")
-    p.add_argument("--stagnation", type=float, default=None, help="stop when a sweep improves less than this")
+    p.add_argument(
+        "--stagnation", type=float, default=None, help="stop when the best residual improves less than this fraction"
+    )
     p.add_argument("--patience", type=int, default=None, help="sweeps without that improvement before stopping")
     p.add_argument("--equations", action="store_true", help="print the learned law as equations")
     p.add_argument("--threshold", type=float, default=1e-6, help="smallest |coefficient| printed by --equations")

@@ -63,7 +63,9 @@ class Learner(param.Parameterized):
     sweeps = param.Integer(default=10, bounds=(1, 1000), doc="Sweep limit (one sweep: left-right and back).")
     target_residual = param.Number(default=0.0, bounds=(0, None), doc="Stop at this training residual.")
     stagnation = param.Number(
-        default=1e-3, bounds=(0, 1), doc="Stop when the residual decreases by less than this fraction (0: never)."
+        default=1e-3,
+        bounds=(0, 1),
+        doc="Stop when the best residual improves by less than this fraction within `patience` sweeps (0: never).",
     )
     patience = param.Integer(
         default=1,

@@ -18,9 +18,10 @@ Designs. For one equation the design is formed explicitly (:class:`DenseDesign`,
 ``k > 1`` equations over an ``r``-dimensional side it is not formed (:class:`FactoredDesign`): with
 :math:`\phi_{nu}` the common side times the feature of column :math:`u = (a, i, b)` and :math:`s_u` the index of
 the column on the summed side, row :math:`(n, j)` is :math:`\phi_{nu} F_{n, s_u, j}`, so the Gram matrix is
-:math:`G_{uv} = \sum_n \phi_{nu} \phi_{nv} (F_n F_n^\top)_{s_u s_v}`: one BLAS-3 product per summed-side
-index ``s`` (the rows ``u`` with :math:`s_u = s`), :math:`O(N m^2 + N m r)` in all, the cost of the Gram matrix of
-a single equation, and products with the design cost :math:`O(N (m + k r))`.
+:math:`G_{uv} = \sum_n \phi_{nu} \phi_{nv} (F_n F_n^\top)_{s_u s_v}`: one BLAS-3 product per pair
+:math:`s \le s'` of summed-side indices (the columns with :math:`s_u = s` against those with :math:`s_v = s'`),
+:math:`O(N m^2 + N m r + N r^2 k)` in all, about the cost of the Gram matrix of a single equation, and products
+with the design cost :math:`O(N (m + k r))`.
 
 Local least squares (:func:`least_squares`). The fast path is the *refined semi-normal equations* with Jacobi
 scaling: a Cholesky factor :math:`R^\top R = S (D^\top D + \mu I) S` (``S`` scales the columns to unit norm;
@@ -199,6 +200,7 @@ def _semi_normal(design, target: np.ndarray, ridge: float) -> np.ndarray | None:
     rcond, info = lapack.dpocon(factor[0], np.abs(scaled).sum(axis=0).max())
     if info != 0 or not rcond >= RCOND_MIN:
         return None
+
     def step(gradient: np.ndarray) -> None:
         x[active] += scale * scipy.linalg.cho_solve(factor, scale * gradient[active], check_finite=False)
 
