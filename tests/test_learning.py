@@ -7,9 +7,11 @@ import pytest
 
 from explorer.cli import main
 from explorer.dictionaries import LegendreDictionary, MonomialDictionary, TrigonometricDictionary
+from explorer.learning import kernels
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
 from explorer.learning.local import (
+    COMPILED_GRAM_COLUMNS,
     COMPRESS_FACTOR,
     Common,
     FactoredDesign,
@@ -112,23 +114,64 @@ def test_local_solve_equals_stacked_least_squares(common_side, n_equations):
     """Sums (compressed once there are more than COMPRESS_FACTOR * r equations) give the stacked solution."""
     mask, psi, common, sums, design, y = _stacked_problem(n_equations, common_side)
     if n_equations == 40:
-        assert sums.F.shape[2] <= COMPRESS_FACTOR * sums.F.shape[1] < n_equations
+        assert sums.F.shape[0] <= COMPRESS_FACTOR * sums.F.shape[1] < n_equations
     sides = (common, sums) if common_side == "left" else (sums, common)
     core = solve_core(sides[0], psi, sides[1], mask, np.zeros(mask.shape))
     ref = np.linalg.lstsq(design, y, rcond=None)[0]
     np.testing.assert_allclose(core[mask], ref, rtol=1e-8, atol=1e-10)
 
 
-def test_factored_design_products_equal_the_formed_design():
+@pytest.mark.parametrize("columns", [11, COMPILED_GRAM_COLUMNS + 9])
+def test_factored_design_products_equal_the_formed_design(columns):
+    """Both Gram paths (compiled pass, grouped BLAS products) and the compiled products match the formed design."""
     rng = np.random.default_rng(3)
-    phi, F = rng.standard_normal((30, 11)), rng.standard_normal((30, 5, 7))
-    index = rng.integers(0, 5, 11)
+    phi, F = rng.standard_normal((30, columns)), rng.standard_normal((7, 5, 30))
+    index = rng.integers(0, 5, columns)
     design = FactoredDesign(phi, index, F)
     dense = design.dense()
-    x, res = rng.standard_normal(11), rng.standard_normal((30, 7))
+    x, res = rng.standard_normal(columns), rng.standard_normal((7, 30))
     np.testing.assert_allclose(design.gram(), dense.T @ dense, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(design.matvec(x).ravel(), dense @ x, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(design.rmatvec(res), dense.T @ res.ravel(), rtol=1e-12, atol=1e-12)
+
+
+def test_rank_deficient_factored_problem_gets_the_min_norm_solution_of_the_formed_design():
+    """The fallback (per-sample compression, then QR) of a singular shared-core problem is the pseudo-inverse."""
+    rng = np.random.default_rng(7)
+    phi, F, t = rng.standard_normal((50, 9)), rng.standard_normal((8, 3, 50)), rng.standard_normal((8, 50))
+    phi[:, 4] = phi[:, 1]
+    index = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
+    design = FactoredDesign(phi, index, F)
+    expected = np.linalg.pinv(design.dense()) @ t.ravel()
+    np.testing.assert_allclose(least_squares(design, t), expected, rtol=1e-9, atol=1e-11)
+
+
+def test_compress_keeps_every_summed_residual_up_to_a_constant():
+    """Per sample, ||t - F^T z||^2 changes by the same constant for every z; F' is triangular; zero samples stay 0."""
+    rng = np.random.default_rng(5)
+    k, r, n = 9, 4, 25
+    F, t = rng.standard_normal((k, r, n)), rng.standard_normal((k, n))
+    F[:, 1, 3] = 0.0
+    F[:, :, 7], t[:, 7] = 0.0, 0.0
+    Fc, tc = kernels.compress(F, t)
+    assert Fc.shape == (r, r, n) and tc.shape == (r, n)
+    assert np.all(np.tril(Fc.transpose(2, 0, 1), -1) == 0.0)
+    z = rng.standard_normal((3, r))
+    full = ((t[:, None, :] - np.einsum("jsn,zs->jzn", F, z)) ** 2).sum(axis=0)
+    reduced = ((tc[:, None, :] - np.einsum("jsn,zs->jzn", Fc, z)) ** 2).sum(axis=0)
+    np.testing.assert_allclose(full - reduced, np.broadcast_to((full - reduced)[:1], (3, n)), atol=1e-11)
+    assert np.all(Fc[:, :, 7] == 0.0) and np.all(tc[:, 7] == 0.0)
+
+
+@pytest.mark.parametrize("left", [True, False])
+def test_transport_matches_the_per_sample_matrix_products(left):
+    rng = np.random.default_rng(6)
+    core, psi = rng.standard_normal((3, 4, 5)), rng.standard_normal((20, 4))
+    factor = rng.standard_normal((2, 3 if left else 5, 20))
+    factor[0, 0, 0] = 1e-200
+    m = np.einsum("ni,aib->nab", psi, core)
+    expected = np.einsum("nab,jan->jbn", m, factor) if left else np.einsum("nab,jbn->jan", m, factor)
+    np.testing.assert_allclose(kernels.transport(core, psi, factor, left), expected, rtol=1e-13, atol=1e-13)
 
 
 def test_least_squares_is_min_norm_when_rank_deficient_and_accurate_when_ill_conditioned():

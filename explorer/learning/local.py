@@ -9,29 +9,31 @@ A local problem has one side common to all its equations (:class:`Common`) and o
 equation (:class:`Single`) or a sum over many (:class:`Sums`). Many equations are kept per sample in square-root
 form: a factor :math:`F \in \mathbb{R}^{r \times k}` and targets :math:`t \in \mathbb{R}^k` with
 :math:`\sum_e (y_e - v_e^\top z)^2 = \|t - F^\top z\|^2 + \text{const}` for every :math:`z`. Adding an equation
-appends a column; once there are more than ``COMPRESS_FACTOR * r`` columns a batched QR of :math:`[F^\top | t]`
-compresses back to :math:`k \le r` columns (compressing lazily amortises the QR over several additions); moving
-the sums across a core :math:`M` is :math:`F \to M^\top F`. So the sums are carried along the chain in
-:math:`O(N r^3)` per mode, never quadratic in ``d``.
+appends a column; once there are more than ``COMPRESS_FACTOR * r`` columns a per-sample Householder QR of
+:math:`[F^\top | t]` compresses back to :math:`k \le r` columns (compressing lazily amortises the QR over several
+additions); moving the sums across a core :math:`M` is :math:`F \to M^\top F`. So the sums are carried along the
+chain in :math:`O(N r^3)` per mode, never quadratic in ``d``.
 
 Designs. For one equation the design is formed explicitly (:class:`DenseDesign`, ``N`` rows). For sums of
 ``k > 1`` equations over an ``r``-dimensional side it is not formed (:class:`FactoredDesign`): with
 :math:`\phi_{nu}` the common side times the feature of column :math:`u = (a, i, b)` and :math:`s_u` the index of
-the column on the summed side, row :math:`(n, j)` is :math:`\phi_{nu} F_{n, s_u, j}`, so the Gram matrix is
-:math:`G_{uv} = \sum_n \phi_{nu} \phi_{nv} (F_n F_n^\top)_{s_u s_v}`: one BLAS-3 product per pair
-:math:`s \le s'` of summed-side indices (the columns with :math:`s_u = s` against those with :math:`s_v = s'`),
-:math:`O(N m^2 + N m r + N r^2 k)` in all, about the cost of the Gram matrix of a single equation, and products
-with the design cost :math:`O(N (m + k r))`.
+the column on the summed side, row :math:`(j, n)` is :math:`\phi_{nu} F_{n, s_u, j}`, so the Gram matrix is
+:math:`G_{uv} = \sum_n \phi_{nu} \phi_{nv} (F_n F_n^\top)_{s_u s_v}`: for few columns one compiled pass over the
+samples, for many one BLAS-3 product per pair :math:`s \le s'` of summed-side indices (the columns with
+:math:`s_u = s` against those with :math:`s_v = s'`), :math:`O(N m^2 + N m r + N r^2 k)` in all, about the cost of
+the Gram matrix of a single equation, and products with the design cost :math:`O(N (m + k r))`. Sums are stored
+with the samples last (``F[j, s, n]``) and their per-sample products run in :mod:`explorer.learning.kernels`.
 
 Local least squares (:func:`least_squares`). The fast path is the *refined semi-normal equations* with Jacobi
 scaling: a Cholesky factor :math:`R^\top R = S (D^\top D + \mu I) S` (``S`` scales the columns to unit norm;
 columns that vanish identically get a zero update, their min-norm value), the solution
-:math:`x_0 = S (R^\top R)^{-1} S D^\top t`, then two steps of iterative refinement
+:math:`x_0 = S (R^\top R)^{-1} S D^\top t`, then up to two steps of iterative refinement
 :math:`x \leftarrow x + S (R^\top R)^{-1} S (D^\top (t - D x) - \mu x)` with residuals taken from the (square-root)
-design itself, never from the Gram matrix. For :math:`\kappa(DS) \lesssim 10^6` (LAPACK's condition estimate of
-the factor) this is as accurate as a QR solve (Björck, *Numerical Methods for Least Squares Problems*, Sec. 2.5)
-at a fraction of its cost; ill-conditioned or rank-deficient problems fall back to the min-norm solve of the
-formed design (QR, then a complete orthogonal decomposition), so exact laws are still recovered to ~1e-13.
+design itself, never from the Gram matrix; as many steps as the condition estimate asks for (none for a
+well-conditioned problem, :func:`_refinement_steps`). For :math:`\kappa(DS) \lesssim 10^6` (LAPACK's condition
+estimate of the factor) this is as accurate as a QR solve (Björck, *Numerical Methods for Least Squares
+Problems*, Sec. 2.5) at a fraction of its cost; ill-conditioned or rank-deficient problems fall back to the min-norm
+solve of the formed design (QR, then a complete orthogonal decomposition), so exact laws are still recovered to ~1e-13.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
 
-from explorer.tt.contraction import flush_tiny, transfer
+from explorer.learning import kernels
 
 __all__ = [
     "Common", "Single", "Sums", "DenseDesign", "FactoredDesign", "solve_core", "solve_gauge", "least_squares",
@@ -53,8 +55,15 @@ __all__ = [
 COMPRESS_FACTOR = 2
 """Sums are compressed back to ``r`` columns once they hold more than this many times ``r``."""
 
+COMPILED_GRAM_COLUMNS = 64
+"""Factored designs with at most this many columns form their Gram matrix in one compiled pass; wider ones by
+BLAS-3 products of column groups."""
+
 RCOND_MIN = 1e-12
 """Smallest reciprocal condition number of the column-scaled local Gram matrix for the semi-normal path."""
+
+REFINED_ERROR = 1e-13
+"""Relative forward error of a local solution (of the update) that iterative refinement aims below."""
 
 
 @dataclass
@@ -72,40 +81,36 @@ class Single:
     y: np.ndarray
 
     def sums(self) -> Sums:
-        return Sums(self.v[:, :, None], self.y[:, None])
+        return Sums(np.ascontiguousarray(self.v.T)[None], self.y[None].copy())
 
 
 @dataclass
 class Sums:
-    """Many equations in square-root form: ``F`` ``(N, r, k)`` and targets ``t`` ``(N, k)``, ``k <= COMPRESS_FACTOR r``
-    (or the number of equations, when smaller)."""
+    """Many equations in square-root form, samples last: ``F`` ``(k, r, N)`` and targets ``t`` ``(k, N)``, with
+    ``k <= COMPRESS_FACTOR r`` (or the number of equations, when smaller)."""
 
     F: np.ndarray
     t: np.ndarray
 
     def add(self, eq: Single) -> Sums:
         """Include one more equation (append a column; compress when there are too many)."""
-        return _compressed(
-            np.concatenate([self.F, eq.v[:, :, None]], axis=2), np.concatenate([self.t, eq.y[:, None]], axis=1)
-        )
+        return _compressed(np.concatenate([self.F, eq.v.T[None]]), np.concatenate([self.t, eq.y[None]]))
 
     def transported_left(self, core: np.ndarray, psi: np.ndarray) -> Sums:
         """Move left environments (row vectors) across ``core``: ``v -> C[psi]^T v``."""
-        return _compressed(flush_tiny(np.matmul(transfer(core, psi).transpose(0, 2, 1), self.F)), self.t)
+        return _compressed(kernels.transport(core, psi, self.F, left=True), self.t)
 
     def transported_right(self, core: np.ndarray, psi: np.ndarray) -> Sums:
         """Move right environments (column vectors) across ``core``: ``v -> C[psi] v``."""
-        return _compressed(flush_tiny(np.matmul(transfer(core, psi), self.F)), self.t)
+        return _compressed(kernels.transport(core, psi, self.F, left=False), self.t)
 
 
 def _compressed(F: np.ndarray, t: np.ndarray) -> Sums:
     """At most ``COMPRESS_FACTOR * r`` columns; when exceeded, the ``R`` of ``[F^T | t]`` (``r`` columns) keeps
     ``||t - F^T z||`` up to a constant."""
-    r, k = F.shape[1], F.shape[2]
-    if k <= COMPRESS_FACTOR * r:
+    if F.shape[0] <= COMPRESS_FACTOR * F.shape[1]:
         return Sums(F, t)
-    aug = np.linalg.qr(np.concatenate([F.transpose(0, 2, 1), t[:, :, None]], axis=2), mode="r")
-    return Sums(np.ascontiguousarray(aug[:, :r, :r].transpose(0, 2, 1)), np.ascontiguousarray(aug[:, :r, r]))
+    return Sums(*kernels.compress(F, t))
 
 
 class DenseDesign:
@@ -127,59 +132,68 @@ class DenseDesign:
     def rmatvec(self, residual: np.ndarray) -> np.ndarray:
         return self.matrix.T @ residual
 
+    def compressed(self, target: np.ndarray) -> tuple[DenseDesign, np.ndarray]:
+        return self, target
+
     def dense(self) -> np.ndarray:
         return self.matrix
 
 
 class FactoredDesign:
-    r"""The design of a core shared by many equations, rows :math:`(n, j)` equal to :math:`\phi_{nu} F_{n s_u j}`.
+    r"""The design of a core shared by many equations, rows :math:`(j, n)` equal to :math:`\phi_{nu} F_{j s_u n}`.
 
-    ``phi`` ``(N, m)``, ``index`` ``(m,)`` the summed-side index :math:`s_u` of each column, ``F`` ``(N, r, k)``.
-    Residuals have the shape ``(N, k)`` of the targets of :class:`Sums`.
+    ``phi`` ``(N, m)``, ``index`` ``(m,)`` the summed-side index :math:`s_u` of each column, ``F`` ``(k, r, N)``
+    (:class:`Sums`). Residuals have the shape ``(k, N)`` of the targets of :class:`Sums`. Products and, for up to
+    ``COMPILED_GRAM_COLUMNS`` columns, the Gram matrix run in compiled kernels (:mod:`explorer.learning.kernels`).
     """
 
     def __init__(self, phi: np.ndarray, index: np.ndarray, F: np.ndarray):
-        self.phi, self.index, self.F = phi, index, F
-        self.selector = np.zeros((phi.shape[1], F.shape[1]))
-        self.selector[np.arange(phi.shape[1]), index] = 1.0
+        self.phi, self.index, self.F = phi, np.ascontiguousarray(index, dtype=np.int64), F
+        self.phi_t = np.ascontiguousarray(phi.T)
 
     @property
     def columns(self) -> int:
         return self.phi.shape[1]
 
     def gram(self) -> np.ndarray:
-        """Block ``(s, s')`` of the columns grouped by summed-side index: ``phi_s^T diag(W_{s s'}) phi_s'``.
+        """``G_uv = sum_n phi_nu phi_nv W_n[s_u, s_v]`` with ``W_n = F_n F_n^T``.
 
-        ``W_n = F_n F_n^T``; only blocks with ``s <= s'`` are computed. Every temporary is one group of columns
-        (``N x m_s``), so the memory traffic is that of the products themselves.
+        Few columns: one compiled pass over the samples. Many: block ``(s, s')`` of the columns grouped by
+        summed-side index is ``phi_s^T diag(W_{s s'}) phi_s'``, one BLAS-3 product per pair ``s <= s'``.
         """
+        if self.columns <= COMPILED_GRAM_COLUMNS:
+            return kernels.factored_gram(self.phi_t, self.index, self.F)
         order = np.argsort(self.index, kind="stable")
         labels, starts = np.unique(self.index[order], return_index=True)
         spans = [slice(a, b) for a, b in pairwise([*starts, len(order)])]
         groups = [np.ascontiguousarray(self.phi[:, order[span]]) for span in spans]
-        weights = np.matmul(self.F, self.F.transpose(0, 2, 1))
+        weights = kernels.weights(self.F)
         m = len(order)
         gram = np.empty((m, m))
         for g, (s, rows) in enumerate(zip(labels, spans, strict=True)):
             for h in range(g, len(groups)):
                 cols = spans[h]
-                gram[rows, cols] = (groups[g] * weights[:, s, labels[h], None]).T @ groups[h]
+                gram[rows, cols] = (groups[g] * weights[s, labels[h], :, None]).T @ groups[h]
                 gram[cols, rows] = gram[rows, cols].T
         inverse = np.empty_like(order)
         inverse[order] = np.arange(m)
         return gram[np.ix_(inverse, inverse)]
 
     def matvec(self, x: np.ndarray) -> np.ndarray:
-        w = (self.phi * x) @ self.selector
-        return np.einsum("nsj,ns->nj", self.F, w)
+        return kernels.factored_matvec(self.phi_t, self.index, self.F, np.ascontiguousarray(x, dtype=float))
 
     def rmatvec(self, residual: np.ndarray) -> np.ndarray:
-        q = np.einsum("nsj,nj->ns", self.F, residual)
-        return np.einsum("nu,nu->u", self.phi, q[:, self.index])
+        return kernels.factored_rmatvec(self.phi_t, self.index, self.F, np.ascontiguousarray(residual))
+
+    def compressed(self, target: np.ndarray) -> tuple[FactoredDesign, np.ndarray]:
+        """The same least-squares problem with at most ``r`` rows per sample (:func:`kernels.compress`)."""
+        if self.F.shape[0] <= self.F.shape[1]:
+            return self, target
+        factor, target = kernels.compress(self.F, np.ascontiguousarray(target))
+        return FactoredDesign(self.phi, self.index, factor), target
 
     def dense(self) -> np.ndarray:
-        rows = self.phi[:, None, :] * self.F.transpose(0, 2, 1)[:, :, self.index]
-        return rows.reshape(-1, self.phi.shape[1])
+        return kernels.factored_rows(self.phi, self.index, self.F).reshape(-1, self.columns)
 
 
 def _semi_normal(design, target: np.ndarray, ridge: float) -> np.ndarray | None:
@@ -205,9 +219,19 @@ def _semi_normal(design, target: np.ndarray, ridge: float) -> np.ndarray | None:
         x[active] += scale * scipy.linalg.cho_solve(factor, scale * gradient[active], check_finite=False)
 
     step(design.rmatvec(target))
-    for _ in range(2):
+    for _ in range(_refinement_steps(rcond)):
         step(design.rmatvec(target - design.matvec(x)) - ridge * x)
     return x
+
+
+def _refinement_steps(rcond: float) -> int:
+    """Fewest refinement steps (at most 2) with ``(eps / rcond)^(steps + 1) <= REFINED_ERROR``.
+
+    The semi-normal solution has a relative forward error of about ``eps * kappa(DS)^2 = eps / rcond``, and each
+    refinement step multiplies it by about the same factor (Björck, Sec. 2.5).
+    """
+    factor = np.finfo(float).eps / rcond
+    return next((steps for steps in range(2) if factor ** (steps + 1) <= REFINED_ERROR), 2)
 
 
 def _qr_min_norm(design: np.ndarray, target: np.ndarray, ridge: float) -> np.ndarray:
@@ -221,11 +245,22 @@ def _qr_min_norm(design: np.ndarray, target: np.ndarray, ridge: float) -> np.nda
     if ridge > 0:
         design = np.vstack([design, np.sqrt(ridge) * np.eye(m)])
         target = np.concatenate([target, np.zeros(m)])
-    augmented = np.column_stack([design, target])
-    if augmented.shape[0] > m + 1:
-        augmented = scipy.linalg.qr(augmented, mode="r", overwrite_a=True, check_finite=False)[0][: m + 1]
+    augmented = np.empty((design.shape[0], m + 1), order="F")
+    augmented[:, :m], augmented[:, m] = design, target
+    augmented = _triangle(augmented)
     return scipy.linalg.lstsq(augmented[:, :m], augmented[:, m], cond=1e-12, lapack_driver="gelsy",
                               check_finite=False)[0]
+
+
+def _triangle(a: np.ndarray) -> np.ndarray:
+    """The ``R`` (at most ``columns`` rows) of a QR of ``a``, by LAPACK ``dgeqrf`` on a column-major copy."""
+    rows, columns = a.shape
+    if rows <= columns:
+        return a
+    factored, _, _, info = lapack.dgeqrf(np.asfortranarray(a), overwrite_a=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"dgeqrf failed with info={info}")
+    return np.triu(factored[:columns])
 
 
 def least_squares(design, target: np.ndarray, ridge: float = 0.0) -> np.ndarray:
@@ -237,6 +272,7 @@ def least_squares(design, target: np.ndarray, ridge: float = 0.0) -> np.ndarray:
         design = DenseDesign(design)
     solution = _semi_normal(design, target, ridge)
     if solution is None:
+        design, target = design.compressed(target)
         solution = _qr_min_norm(design.dense(), target.ravel(), ridge)
     if not np.all(np.isfinite(solution)):
         raise FloatingPointError("local least-squares solution is not finite; try a positive ridge")
@@ -257,7 +293,7 @@ def _local_design(left, psi: np.ndarray, right, mask: np.ndarray):
     if isinstance(other, Single):
         return DenseDesign(phi * other.v[:, index]), other.y
     factored = FactoredDesign(phi, index, other.F)
-    if other.F.shape[2] <= 1:
+    if other.F.shape[0] <= 1:
         return DenseDesign(factored.dense()), other.t.ravel()
     return factored, other.t
 

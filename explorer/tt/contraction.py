@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["transfer", "apply_left", "apply_right", "flush_tiny", "TINY"]
+__all__ = ["apply_left", "apply_right", "flush_tiny", "TINY"]
 
 TINY = 1e-100
 """Magnitudes below this are set to zero in environments: products of decaying entries along a long chain
@@ -20,12 +20,6 @@ def flush_tiny(a: np.ndarray) -> np.ndarray:
     """Set entries with ``|a| < TINY`` to zero, in place; returns ``a``."""
     a[np.abs(a) < TINY] = 0.0
     return a
-
-
-def transfer(core: np.ndarray, psi: np.ndarray) -> np.ndarray:
-    """Per-sample matrices ``C[psi_n]`` of shape ``(N, r, s)``."""
-    r, p, s = core.shape
-    return flush_tiny((psi @ core.transpose(1, 0, 2).reshape(p, r * s)).reshape(-1, r, s))
 
 
 def apply_left(v: np.ndarray, core: np.ndarray, psi: np.ndarray) -> np.ndarray:
