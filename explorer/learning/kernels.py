@@ -14,57 +14,72 @@ re-association allowed: sums are accumulated in a different order than in a plai
 - :func:`weights`: :math:`W_n = F_n F_n^\top`.
 - :func:`factored_gram`, :func:`factored_matvec`, :func:`factored_rmatvec`: the Gram matrix and products of the
   design with rows :math:`(j, n)` equal to :math:`\phi_{nu} F_{j s_u n}`
-  (:class:`~explorer.learning.local.FactoredDesign`), and :func:`factored_rows` that design formed.
+  (:class:`~explorer.learning.local.FactoredDesign`), and :func:`factored_rows` that design formed;
+  :func:`design_rows` the rows :math:`L_{n a} \psi_{n i} R_{n b}` of one equation's design.
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from explorer.tt.contraction import TINY
+from explorer.tt.contraction import TINY, compiled
 
 __all__ = [
     "transport", "compress", "weights", "factored_gram", "factored_matvec", "factored_rmatvec", "factored_rows",
+    "design_rows",
 ]
 
-_jit = numba.njit(cache=True, fastmath={"reassoc", "contract"}, nogil=True)
+CHUNK = 256
+"""Samples processed together: every kernel works on blocks of this many samples, so that its temporaries stay in
+cache."""
 
 
-@_jit
-def _transfer(core, psi_t):
-    """``M[a, b, n] = sum_i C[a, i, b] psi[i, n]``."""
+@compiled
+def _axpy(y, a, x):
+    """``y += a * x`` elementwise."""
+    for s in range(y.shape[0]):
+        y[s] += a[s] * x[s]
+
+
+@compiled
+def _flush(y):
+    for s in range(y.shape[0]):
+        if abs(y[s]) < TINY:
+            y[s] = 0.0
+
+
+@compiled
+def _transfer(core, psi_t, c0, m):
+    """``M[a, b, s] = sum_i C[a, i, b] psi[i, c0 + s]`` for the samples of one chunk (``M`` preallocated)."""
     r0, p, r1 = core.shape
-    n = psi_t.shape[1]
-    m = np.zeros((r0, r1, n))
+    w = m.shape[2]
+    m[:] = 0.0
     for a in range(r0):
         for i in range(p):
             for b in range(r1):
                 c = core[a, i, b]
                 if c != 0.0:
-                    for s in range(n):
-                        m[a, b, s] += c * psi_t[i, s]
-    return m
+                    for s in range(w):
+                        m[a, b, s] += c * psi_t[i, c0 + s]
 
 
-@_jit
+@compiled
 def _transport(core, psi_t, factor, transpose):
-    m = _transfer(core, psi_t)
-    r0, r1, n = m.shape
-    k = factor.shape[0]
-    rows, cols = (r1, r0) if transpose else (r0, r1)
+    r0, _, r1 = core.shape
+    k, _, n = factor.shape
+    rows = r1 if transpose else r0
     out = np.zeros((k, rows, n))
-    for j in range(k):
-        for a in range(r0):
-            for b in range(r1):
-                row, col = (b, a) if transpose else (a, b)
-                for s in range(n):
-                    out[j, row, s] += m[a, b, s] * factor[j, col, s]
-    for j in range(k):
-        for row in range(rows):
-            for s in range(n):
-                if abs(out[j, row, s]) < TINY:
-                    out[j, row, s] = 0.0
+    for c0 in range(0, n, CHUNK):
+        c1 = min(n, c0 + CHUNK)
+        m = np.empty((r0, r1, c1 - c0))
+        _transfer(core, psi_t, c0, m)
+        for j in range(k):
+            for a in range(r0):
+                for b in range(r1):
+                    row, col = (b, a) if transpose else (a, b)
+                    _axpy(out[j, row, c0:c1], m[a, b], factor[j, col, c0:c1])
+            for row in range(rows):
+                _flush(out[j, row, c0:c1])
     return out
 
 
@@ -77,7 +92,7 @@ def transport(core: np.ndarray, psi: np.ndarray, factor: np.ndarray, left: bool)
     return _transport(np.ascontiguousarray(core), np.ascontiguousarray(psi.T), factor, left)
 
 
-@_jit
+@compiled
 def compress(factor, targets):
     """``(F', t')`` with ``r`` rows: the triangle of a Householder QR of ``[F_n^T | t_n]`` (``k x (r+1)``) per sample.
 
@@ -114,7 +129,7 @@ def compress(factor, targets):
     return a[:r, :r, :].copy(), a[:r, r, :].copy()
 
 
-@_jit
+@compiled
 def weights(factor):
     """``W[s, s', n] = sum_j F[j, s, n] F[j, s', n]`` (symmetric, both halves filled)."""
     k, r, n = factor.shape
@@ -129,7 +144,7 @@ def weights(factor):
     return w
 
 
-@_jit
+@compiled
 def factored_gram(phi_t, index, factor):
     """``G[u, v] = sum_n phi[u, n] phi[v, n] W[index[u], index[v], n]`` for ``phi_t`` ``(m, N)``."""
     m, n = phi_t.shape
@@ -146,7 +161,7 @@ def factored_gram(phi_t, index, factor):
     return g
 
 
-@_jit
+@compiled
 def factored_matvec(phi_t, index, factor, x):
     """``out[j, n] = sum_u phi[u, n] F[j, index[u], n] x[u]``."""
     m, n = phi_t.shape
@@ -163,7 +178,7 @@ def factored_matvec(phi_t, index, factor, x):
     return out
 
 
-@_jit
+@compiled
 def factored_rmatvec(phi_t, index, factor, residual):
     """``g[u] = sum_{j, n} phi[u, n] F[j, index[u], n] residual[j, n]``."""
     m, n = phi_t.shape
@@ -182,7 +197,7 @@ def factored_rmatvec(phi_t, index, factor, residual):
     return g
 
 
-@_jit
+@compiled
 def factored_rows(phi, index, factor):
     """The formed design ``D[j, n, u] = phi[n, u] F[j, index[u], n]`` (``phi`` ``(N, m)``)."""
     n, m = phi.shape
@@ -192,4 +207,16 @@ def factored_rows(phi, index, factor):
         for i in range(n):
             for u in range(m):
                 out[j, i, u] = phi[i, u] * factor[j, index[u], i]
+    return out
+
+
+@compiled
+def design_rows(left, a, psi, i, right, b):
+    """Rows ``out[n, u] = left[n, a[u]] psi[n, i[u]] right[n, b[u]]`` of a local design (``right`` may be
+    ``(N, 1)`` ones with ``b = 0`` for the common-times-feature part alone)."""
+    n, m = left.shape[0], a.shape[0]
+    out = np.empty((n, m))
+    for row in range(n):
+        for u in range(m):
+            out[row, u] = left[row, a[u]] * psi[row, i[u]] * right[row, b[u]]
     return out

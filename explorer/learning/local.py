@@ -205,18 +205,18 @@ def _semi_normal(design, target: np.ndarray, ridge: float) -> np.ndarray | None:
     if not active.any():
         return x
     scale = 1.0 / np.sqrt(norms2[active])
-    scaled = gram[np.ix_(active, active)] * scale[:, None] * scale[None, :]
-    scaled[np.diag_indices_from(scaled)] += ridge * scale**2
-    try:
-        factor = scipy.linalg.cho_factor(scaled, check_finite=False)
-    except np.linalg.LinAlgError:
+    scaled = (gram if active.all() else gram[np.ix_(active, active)]) * np.outer(scale, scale)
+    if ridge > 0:
+        scaled[np.diag_indices_from(scaled)] += ridge * scale**2
+    factor, info = lapack.dpotrf(scaled)
+    if info != 0:
         return None
-    rcond, info = lapack.dpocon(factor[0], np.abs(scaled).sum(axis=0).max())
+    rcond, info = lapack.dpocon(factor, np.abs(scaled).sum(axis=0).max())
     if info != 0 or not rcond >= RCOND_MIN:
         return None
 
     def step(gradient: np.ndarray) -> None:
-        x[active] += scale * scipy.linalg.cho_solve(factor, scale * gradient[active], check_finite=False)
+        x[active] += scale * lapack.dpotrs(factor, scale * gradient[active])[0]
 
     step(design.rmatvec(target))
     for _ in range(_refinement_steps(rcond)):
@@ -253,11 +253,13 @@ def _qr_min_norm(design: np.ndarray, target: np.ndarray, ridge: float) -> np.nda
 
 
 def _triangle(a: np.ndarray) -> np.ndarray:
-    """The ``R`` (at most ``columns`` rows) of a QR of ``a``, by LAPACK ``dgeqrf`` on a column-major copy."""
+    """The ``R`` (at most ``columns`` rows) of a QR of ``a``: LAPACK ``dgeqrf`` (blocked, optimal workspace) on
+    ``a`` in column-major order, without SciPy's checks and copies."""
     rows, columns = a.shape
     if rows <= columns:
         return a
-    factored, _, _, info = lapack.dgeqrf(np.asfortranarray(a), overwrite_a=True)
+    work, _ = lapack.dgeqrf_lwork(rows, columns)
+    factored, _, _, info = lapack.dgeqrf(np.asfortranarray(a), lwork=int(work), overwrite_a=True)
     if info != 0:
         raise np.linalg.LinAlgError(f"dgeqrf failed with info={info}")
     return np.triu(factored[:columns])
@@ -286,12 +288,14 @@ def _local_design(left, psi: np.ndarray, right, mask: np.ndarray):
     :math:`O(N m^2 k)`); one equation is formed.
     """
     a, i, b = np.nonzero(mask)
+    single = next((side for side in (left, right) if isinstance(side, Single)), None)
+    if single is not None:
+        return DenseDesign(kernels.design_rows(left.v, a, psi, i, right.v, b)), single.y
+    ones, zeros = np.ones((psi.shape[0], 1)), np.zeros_like(a)
     if isinstance(left, Common):
-        phi, index, other = left.v[:, a] * psi[:, i], b, right
+        phi, index, other = kernels.design_rows(left.v, a, psi, i, ones, zeros), b, right
     else:
-        phi, index, other = psi[:, i] * right.v[:, b], a, left
-    if isinstance(other, Single):
-        return DenseDesign(phi * other.v[:, index]), other.y
+        phi, index, other = kernels.design_rows(ones, zeros, psi, i, right.v, b), a, left
     factored = FactoredDesign(phi, index, other.F)
     if other.F.shape[0] <= 1:
         return DenseDesign(factored.dense()), other.t.ravel()

@@ -11,11 +11,25 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from scipy.linalg import lapack
 
 from explorer.tt.contraction import apply_left
 from explorer.tt.structure import BlockStructure
 
 __all__ = ["BlockSparseTT", "block_qr", "block_lq", "random_core", "random_cores"]
+
+
+def _thin_qr(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reduced Householder QR of a small matrix by LAPACK ``dgeqrf``/``dorgqr`` (as ``numpy.linalg.qr``, without
+    its per-call overhead)."""
+    k = min(a.shape)
+    if k == 0:
+        return np.zeros((a.shape[0], 0)), np.zeros((0, a.shape[1]))
+    factored, tau, _, info = lapack.dgeqrf(a)
+    q, _, info_q = lapack.dorgqr(factored[:, :k], tau)
+    if info or info_q:
+        raise np.linalg.LinAlgError(f"QR of a {a.shape} block failed (dgeqrf info={info}, dorgqr info={info_q})")
+    return q, np.triu(factored[:k])
 
 
 def block_qr(core: np.ndarray, structure: BlockStructure, l: int) -> tuple[np.ndarray, np.ndarray]:
@@ -31,7 +45,7 @@ def block_qr(core: np.ndarray, structure: BlockStructure, l: int) -> tuple[np.nd
     rmat = np.zeros((r1, r1))
     for block in structure.blocks[l + 1]:
         rows = np.flatnonzero(mask[:, block.start])
-        qb, rb = np.linalg.qr(flat[rows, block.slice])
+        qb, rb = _thin_qr(flat[rows, block.slice])
         k = qb.shape[1]
         q[rows, block.start : block.start + k] = qb
         rmat[block.start : block.start + k, block.slice] = rb
@@ -47,7 +61,7 @@ def block_lq(core: np.ndarray, structure: BlockStructure, l: int) -> tuple[np.nd
     lmat = np.zeros((r0, r0))
     for block in structure.blocks[l]:
         cols = np.flatnonzero(mask[block.start])
-        qb, rb = np.linalg.qr(flat[block.slice, cols].T)
+        qb, rb = _thin_qr(flat[block.slice, cols].T)
         k = qb.shape[1]
         q[block.start : block.start + k, cols] = qb.T
         lmat[block.slice, block.start : block.start + k] = rb.T
