@@ -34,7 +34,10 @@ __all__ = ["Chain", "half_sweep"]
 
 @dataclass
 class Chain:
-    """A law's cores with the data, oriented so that a half-sweep runs left to right."""
+    """A law's cores with the data, oriented so that a half-sweep runs left to right.
+
+    ``features`` are mode-major, ``(d, N, p)``: the features of one mode are contiguous.
+    """
 
     cores: dict
     masks: list
@@ -58,7 +61,7 @@ class Chain:
             blocks=list(reversed(self.blocks)),
             left_vec=self.right_vec,
             right_vec=self.left_vec,
-            features=self.features[:, ::-1],
+            features=self.features[::-1],
             targets=self.targets[:, ::-1],
             interaction_length=lint,
         )
@@ -75,20 +78,20 @@ class _FarSide:
 
 def _far_side(chain: Chain) -> _FarSide:
     d, lint, cores, feats = chain.modes, chain.interaction_length, chain.cores, chain.features
-    n = feats.shape[0]
+    n = feats.shape[1]
     rtype = right_type(lint)
     suffix = {d: np.broadcast_to(chain.right_vec, (n, chain.right_vec.size))}
     for m in range(d - 1, -1, -1):
         if (m, rtype) not in cores:
             break
-        suffix[m] = apply_right(cores[(m, rtype)], feats[:, m], suffix[m + 1])
+        suffix[m] = apply_right(cores[(m, rtype)], feats[m], suffix[m + 1])
     window_right, start_right = {}, {}
     for e in range(d):
         modes = window(d, lint, e)
         v = suffix[modes.stop]
         for m in reversed(modes):
             window_right[(e, m)] = v
-            v = apply_right(cores[(m, m - e + lint + 2)], feats[:, m], v)
+            v = apply_right(cores[(m, m - e + lint + 2)], feats[m], v)
         start_right[e] = v
     summed, acc = {}, None
     for m in range(d - 2 - lint, -1, -1):
@@ -97,7 +100,7 @@ def _far_side(chain: Chain) -> _FarSide:
         if acc is None:
             acc = eq.sums()
         else:
-            acc = acc.transported_right(cores[(m + 1, LEFT_TYPE)], feats[:, m + 1]).add(eq)
+            acc = acc.transported_right(cores[(m + 1, LEFT_TYPE)], feats[m + 1]).add(eq)
         summed[m] = acc
     return _FarSide(suffix, window_right, summed)
 
@@ -126,7 +129,7 @@ class _RightSweep:
     def __init__(self, chain: Chain, gauge: bool, ridge: float):
         self.chain, self.gauge, self.ridge = chain, gauge, ridge
         self.far = _far_side(chain)
-        n = chain.features.shape[0]
+        n = chain.features.shape[1]
         self.prefix = np.broadcast_to(chain.left_vec, (n, chain.left_vec.size))
         self.window_left: dict = {}
         self.ended: Sums | None = None
@@ -143,7 +146,7 @@ class _RightSweep:
 
     def _solve(self, key, left, right) -> None:
         m, chain = key[0], self.chain
-        chain.cores[key] = solve_core(left, chain.features[:, m], right, chain.masks[m], chain.cores[key], self.ridge)
+        chain.cores[key] = solve_core(left, chain.features[m], right, chain.masks[m], chain.cores[key], self.ridge)
 
     def _left_outside(self, m: int) -> None:
         key = (m, LEFT_TYPE)
@@ -151,7 +154,7 @@ class _RightSweep:
             return
         self._solve(key, Common(self.prefix), self.far.summed_right[m])
         _push_right(self.chain, key, [(m + 1, LEFT_TYPE), (m + 1, 2)])
-        self.prefix = apply_left(self.prefix, self.chain.cores[key], self.chain.features[:, m])
+        self.prefix = apply_left(self.prefix, self.chain.cores[key], self.chain.features[m])
 
     def _window_cores(self, m: int) -> None:
         d, lint = self.chain.modes, self.chain.interaction_length
@@ -165,7 +168,7 @@ class _RightSweep:
             if t < 2 * lint + 2:
                 _push_right(self.chain, key, [(m + 1, t + 1)])
             self.window_left[e] = apply_left(
-                self.window_left[e], self.chain.cores[key], self.chain.features[:, m]
+                self.window_left[e], self.chain.cores[key], self.chain.features[m]
             )
 
     def _right_outside(self, m: int) -> None:
@@ -183,12 +186,12 @@ class _RightSweep:
         else:
             group = eq.sums() if self.ended is None else self.ended.add(eq)
             self._solve(key, eq if self.ended is None else group, right)
-        self.ended = group.transported_left(cores[key], self.chain.features[:, m])
+        self.ended = group.transported_left(cores[key], self.chain.features[m])
 
     def _gauge_fix(self, m: int, eq: Single) -> Single:
         """Fit ``U`` for the equation entering the shared chain at ``m`` and apply it to its window end."""
         cores, lint = self.chain.cores, self.chain.interaction_length
-        b = apply_right(cores[(m, right_type(lint))], self.chain.features[:, m], self.far.suffix[m + 1])
+        b = apply_right(cores[(m, right_type(lint))], self.chain.features[m], self.far.suffix[m + 1])
         u = solve_gauge(eq.v, b, eq.y, self.chain.blocks[m], self.ridge)
         end = (m - 1, 2 * lint + 2)
         cores[end] = np.einsum("apb,bc->apc", cores[end], u)

@@ -98,7 +98,7 @@ def _chain(law: SelfSimilarLaw, features: np.ndarray, targets: np.ndarray) -> Ch
         blocks=st.blocks,
         left_vec=np.ones(st.ranks[0]),
         right_vec=np.ones(st.ranks[-1]),
-        features=features,
+        features=np.ascontiguousarray(features.transpose(1, 0, 2)),
         targets=targets,
         interaction_length=law.interaction_length,
     )
