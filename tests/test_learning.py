@@ -206,6 +206,32 @@ def test_gmws_from_random_start_recovers_fput():
     assert all(len(r.gauges) > 0 for r in reports)
 
 
+@pytest.mark.parametrize(("lint", "gauge"), [(1, True), (2, True), (1, False)])
+def test_half_sweep_records_the_far_side_of_the_mirrored_half_sweep(lint, gauge):
+    """The environments a half-sweep hands to the mirrored one equal those computed afresh from the final cores."""
+    from explorer.learning.als import _far_side, half_sweep
+    from explorer.learning.sweeps import _chain
+
+    system, X, Y, _, _ = _fput_data(8, 120)
+    learner = Learner(init="random", init_noise=0.05, interaction_length=lint)
+    law = learner.initial_law(X, Y, domain=system.domain)
+    features = np.ascontiguousarray(law.dictionary.evaluate(X).transpose(1, 0, 2))
+    chain = _chain(law, features, Y)
+    _, recorded = half_sweep(chain, gauge=gauge)
+    fresh = _far_side(chain.reflected())
+    for name in ("suffix", "window_right"):
+        got, want = getattr(recorded, name), getattr(fresh, name)
+        assert got.keys() == want.keys()
+        for key in want:
+            np.testing.assert_allclose(got[key], want[key], rtol=1e-10, atol=1e-12)
+    assert recorded.summed_right.keys() == fresh.summed_right.keys()
+    for key, want in fresh.summed_right.items():
+        got = recorded.summed_right[key]
+        for spec in ("jsn,jtn->nst", "jsn,jn->ns"):
+            args = (got.F, got.F if "jtn" in spec else got.t), (want.F, want.F if "jtn" in spec else want.t)
+            np.testing.assert_allclose(np.einsum(spec, *args[0]), np.einsum(spec, *args[1]), rtol=1e-9, atol=1e-10)
+
+
 def test_window_start_recovers_fput_exactly_at_d50():
     system, X, Y, X_test, F_test = _fput_data(50, 300)
     learner = Learner(init="window", init_noise=0.0, sweeps=2, stagnation=0.0)

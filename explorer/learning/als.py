@@ -124,16 +124,22 @@ def _windows_starting(d: int, lint: int, mode: int) -> range:
 
 
 class _RightSweep:
-    """State of one left-to-right half-sweep."""
+    """State of one left-to-right half-sweep.
 
-    def __init__(self, chain: Chain, gauge: bool, ridge: float):
+    While it runs it also records the far side of the *mirrored* half-sweep that follows (``mirror_far``): every
+    environment it carries is already built from final cores (fitted, orthogonalised, gauge-fixed), and the
+    environments that the mirrored sweep needs from its far side are exactly these ones, read from the other end.
+    """
+
+    def __init__(self, chain: Chain, gauge: bool, ridge: float, far: _FarSide | None):
         self.chain, self.gauge, self.ridge = chain, gauge, ridge
-        self.far = _far_side(chain)
+        self.far = _far_side(chain) if far is None else far
         n = chain.features.shape[1]
         self.prefix = np.broadcast_to(chain.left_vec, (n, chain.left_vec.size))
         self.window_left: dict = {}
         self.ended: Sums | None = None
         self.gauges: list = []
+        self.mirror_far = _FarSide({chain.modes: self.prefix}, {}, {})
 
     def run(self) -> list:
         for m in range(self.chain.modes):
@@ -155,6 +161,7 @@ class _RightSweep:
         self._solve(key, Common(self.prefix), self.far.summed_right[m])
         _push_right(self.chain, key, [(m + 1, LEFT_TYPE), (m + 1, 2)])
         self.prefix = apply_left(self.prefix, self.chain.cores[key], self.chain.features[m])
+        self.mirror_far.suffix[self.chain.modes - 1 - m] = self.prefix
 
     def _window_cores(self, m: int) -> None:
         d, lint = self.chain.modes, self.chain.interaction_length
@@ -163,6 +170,7 @@ class _RightSweep:
             if not 0 <= e < d:
                 continue
             key = (m, t)
+            self.mirror_far.window_right[(d - 1 - e, d - 1 - m)] = self.window_left[e]
             right = Single(self.far.window_right[(e, m)], self.chain.targets[:, e])
             self._solve(key, Common(self.window_left[e]), right)
             if t < 2 * lint + 2:
@@ -186,6 +194,7 @@ class _RightSweep:
         else:
             group = eq.sums() if self.ended is None else self.ended.add(eq)
             self._solve(key, eq if self.ended is None else group, right)
+        self.mirror_far.summed_right[self.chain.modes - 1 - m] = group
         self.ended = group.transported_left(cores[key], self.chain.features[m])
 
     def _gauge_fix(self, m: int, eq: Single) -> Single:
@@ -199,6 +208,14 @@ class _RightSweep:
         return Single(eq.v @ u, eq.y)
 
 
-def half_sweep(chain: Chain, gauge: bool = True, ridge: float = 0.0) -> list[dict]:
-    """One left-to-right half-sweep, fitting every core in place; returns the gauges applied (chain orientation)."""
-    return _RightSweep(chain, gauge, ridge).run()
+def half_sweep(
+    chain: Chain, gauge: bool = True, ridge: float = 0.0, far: _FarSide | None = None
+) -> tuple[list[dict], _FarSide]:
+    """One left-to-right half-sweep, fitting every core in place.
+
+    ``far``: the far side of this half-sweep when the previous (mirrored) half-sweep recorded it; computed from the
+    cores otherwise. Returns the gauges applied (chain orientation) and the far side of the mirrored half-sweep
+    that may follow.
+    """
+    sweep = _RightSweep(chain, gauge, ridge, far)
+    return sweep.run(), sweep.mirror_far

@@ -98,24 +98,40 @@ def _chain(law: SelfSimilarLaw, features: np.ndarray, targets: np.ndarray) -> Ch
         blocks=st.blocks,
         left_vec=np.ones(st.ranks[0]),
         right_vec=np.ones(st.ranks[-1]),
-        features=np.ascontiguousarray(features.transpose(1, 0, 2)),
+        features=features,
         targets=targets,
         interaction_length=law.interaction_length,
     )
 
 
-def _sweep(law: SelfSimilarLaw, features, targets, gauge: bool, ridge: float) -> list[dict]:
+def _sweep(law: SelfSimilarLaw, features, targets, gauge: bool, ridge: float, far=None):
+    """One sweep (right, then left half-sweep) on mode-major ``features``; returns the gauges and the far side of
+    the next sweep's first half-sweep."""
     chain = _chain(law, features, targets)
-    gauges = [dict(g, side="right") for g in half_sweep(chain, gauge, ridge)]
+    right, far = half_sweep(chain, gauge, ridge, far)
+    gauges = [dict(g, side="right") for g in right]
     mirror = chain.reflected()
     d, lint = law.modes, law.interaction_length
-    for g in half_sweep(mirror, gauge, ridge):
+    left, far = half_sweep(mirror, gauge, ridge, far)
+    for g in left:
         gauges.append(dict(g, mode=d - 1 - g["mode"], type=2 * lint + 4 - g["type"], U=g["U"].T, side="left"))
     law.cores.clear()
     law.cores.update(mirror.reflected().cores)
     for key, core in law.cores.items():
         law.cores[key] = np.ascontiguousarray(core)
-    return gauges
+    return gauges, far
+
+
+@dataclass
+class _CarriedFarSide:
+    """The far side recorded by the last half-sweep; valid while the law holds exactly the core arrays it saw."""
+
+    far: object
+    cores: dict
+
+    def valid_for(self, law: SelfSimilarLaw) -> object:
+        unchanged = self.cores.keys() == law.cores.keys() and all(law.cores[k] is c for k, c in self.cores.items())
+        return self.far if unchanged else None
 
 
 def als_sweeps(
@@ -129,15 +145,22 @@ def als_sweeps(
     X_test: np.ndarray | None = None,
     F_test: np.ndarray | None = None,
 ):
-    """Fit ``law`` to ``Y ~ f(X)`` in place, yielding a :class:`SweepReport` after every sweep."""
+    """Fit ``law`` to ``Y ~ f(X)`` in place, yielding a :class:`SweepReport` after every sweep.
+
+    Each half-sweep records the environments the next one needs from its far side, so only the very first
+    half-sweep computes them from the cores (again after any core of ``law`` is replaced between sweeps).
+    """
     stop = stop or StopRule()
     features = law.dictionary.evaluate(X)
     test_features = None if X_test is None else law.dictionary.evaluate(X_test)
+    mode_major = np.ascontiguousarray(features.transpose(1, 0, 2))
     history: list[float] = []
+    carried = _CarriedFarSide(None, {})
     start = time.perf_counter()
     for sweep in range(1, stop.sweeps + 1):
         t0 = time.perf_counter()
-        gauges = _sweep(law, features, Y, gauge, ridge)
+        gauges, far = _sweep(law, mode_major, Y, gauge, ridge, carried.valid_for(law))
+        carried = _CarriedFarSide(far, dict(law.cores))
         seconds = time.perf_counter() - t0
         history.append(relative_residual(law.evaluate_features(features), Y))
         if not np.isfinite(history[-1]):
