@@ -62,6 +62,9 @@ BLAS-3 products of column groups."""
 RCOND_MIN = 1e-12
 """Smallest reciprocal condition number of the column-scaled local Gram matrix for the semi-normal path."""
 
+EPS = float(np.finfo(float).eps)
+"""Machine epsilon of float64."""
+
 REFINED_ERROR = 1e-13
 """Relative forward error of a local solution (of the update) that iterative refinement aims below."""
 
@@ -230,7 +233,7 @@ def _refinement_steps(rcond: float) -> int:
     The semi-normal solution has a relative forward error of about ``eps * kappa(DS)^2 = eps / rcond``, and each
     refinement step multiplies it by about the same factor (Björck, Sec. 2.5).
     """
-    factor = np.finfo(float).eps / rcond
+    factor = EPS / rcond
     return next((steps for steps in range(2) if factor ** (steps + 1) <= REFINED_ERROR), 2)
 
 
@@ -253,15 +256,18 @@ def _qr_min_norm(design: np.ndarray, target: np.ndarray, ridge: float) -> np.nda
 
 
 def _triangle(a: np.ndarray) -> np.ndarray:
-    """The ``R`` (at most ``columns`` rows) of a QR of ``a``: LAPACK ``dgeqrf`` (blocked, optimal workspace) on
-    ``a`` in column-major order, without SciPy's checks and copies."""
+    """The ``R`` (at most ``columns`` rows) of a QR of ``a``: LAPACK ``dgeqrt`` on ``a`` in column-major order.
+
+    ``dgeqrt`` factorises panels of ``nb`` columns recursively (BLAS-3), 2-3x faster than ``dgeqrf`` for tall
+    designs with few columns, where ``dgeqrf`` runs unblocked; ``nb`` grows with the width (4 to 64).
+    """
     rows, columns = a.shape
     if rows <= columns:
         return a
-    work, _ = lapack.dgeqrf_lwork(rows, columns)
-    factored, _, _, info = lapack.dgeqrf(np.asfortranarray(a), lwork=int(work), overwrite_a=True)
+    block = min(columns, 64, max(4, columns // 6))
+    factored, _, info = lapack.dgeqrt(block, np.asfortranarray(a), overwrite_a=True)
     if info != 0:
-        raise np.linalg.LinAlgError(f"dgeqrf failed with info={info}")
+        raise np.linalg.LinAlgError(f"dgeqrt failed with info={info}")
     return np.triu(factored[:columns])
 
 

@@ -29,7 +29,10 @@ def _thin_qr(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     q, _, info_q = lapack.dorgqr(factored[:, :k], tau)
     if info or info_q:
         raise np.linalg.LinAlgError(f"QR of a {a.shape} block failed (dgeqrf info={info}, dorgqr info={info_q})")
-    return q, np.triu(factored[:k])
+    r = factored[:k].copy()
+    for row in range(1, k):
+        r[row, :row] = 0.0
+    return q, r
 
 
 def block_qr(core: np.ndarray, structure: BlockStructure, l: int) -> tuple[np.ndarray, np.ndarray]:
