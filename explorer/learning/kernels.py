@@ -30,8 +30,7 @@ __all__ = [
 ]
 
 CHUNK = 256
-"""Samples processed together: every kernel works on blocks of this many samples, so that its temporaries stay in
-cache."""
+"""Samples per block in :func:`transport`: the per-sample matrices ``C[psi_n]`` of one block stay in cache."""
 
 
 @compiled
@@ -43,6 +42,7 @@ def _axpy(y, a, x):
 
 @compiled
 def _flush(y):
+    """Entries with ``|y| < TINY`` set to zero."""
     for s in range(y.shape[0]):
         if abs(y[s]) < TINY:
             y[s] = 0.0
@@ -65,6 +65,7 @@ def _transfer(core, psi_t, c0, m):
 
 @compiled
 def _transport(core, psi_t, factor, transpose):
+    """:func:`transport` on ``psi_t`` ``(p, N)``, block by block of samples."""
     r0, _, r1 = core.shape
     k, _, n = factor.shape
     rows = r1 if transpose else r0
