@@ -206,14 +206,15 @@ def test_gmws_from_random_start_recovers_fput():
     assert all(len(r.gauges) > 0 for r in reports)
 
 
-@pytest.mark.parametrize(("lint", "gauge"), [(1, True), (2, True), (1, False)])
-def test_half_sweep_records_the_far_side_of_the_mirrored_half_sweep(lint, gauge):
+@pytest.mark.parametrize(("method", "lint", "gauge"), [("gmws", 1, True), ("gmws", 2, True), ("shared", 1, False),
+                                                      ("independent", 1, False)])
+def test_half_sweep_records_the_far_side_of_the_mirrored_half_sweep(method, lint, gauge):
     """The environments a half-sweep hands to the mirrored one equal those computed afresh from the final cores."""
     from explorer.learning.als import _far_side, half_sweep
     from explorer.learning.sweeps import _chain
 
     system, X, Y, _, _ = _fput_data(8, 120)
-    learner = Learner(init="random", init_noise=0.05, interaction_length=lint)
+    learner = Learner(method=method, init="random", init_noise=0.05, interaction_length=lint)
     law = learner.initial_law(X, Y, domain=system.domain)
     features = np.ascontiguousarray(law.dictionary.evaluate(X).transpose(1, 0, 2))
     chain = _chain(law, features, Y)

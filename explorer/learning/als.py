@@ -16,6 +16,12 @@ cores before the window end). The right-to-left half-sweep is the same code run 
 (:meth:`Chain.reflected`: modes reversed, cores transposed, type ``t -> 2L + 4 - t``), which turns the seed's
 "mirrored" rules (left-outside core fitted on the later windows, window-start core gauge-fixed) into the ones
 above. Every environment is carried along the chain, so a half-sweep costs :math:`O(N d (2L+3) r^3 p)`.
+
+The far side of a half-sweep (suffix chain, right environments inside every window, sums of the right
+environments of later windows) comes from the cores as they stand when it starts. The half-sweep before it, run
+on the mirrored chain, has just built exactly these environments from the same final cores while it moved: its
+prefix chain, its left environments inside the windows, and the sums of the windows that ended. It records them
+(:attr:`_RightSweep.mirror_far`), so the far side is computed from the cores only once per run.
 """
 
 from __future__ import annotations
