@@ -17,7 +17,7 @@ chain in :math:`O(N r^3)` per mode, never quadratic in ``d``.
 Designs. For one equation the design is formed explicitly (:class:`DenseDesign`, ``N`` rows). For sums of
 ``k > 1`` equations over an ``r``-dimensional side it is not formed (:class:`FactoredDesign`): with
 :math:`\phi_{nu}` the common side times the feature of column :math:`u = (a, i, b)` and :math:`s_u` the index of
-the column on the summed side, row :math:`(j, n)` is :math:`\phi_{nu} F_{n, s_u, j}`, so the Gram matrix is
+the column on the summed side, row :math:`(j, n)` is :math:`\phi_{nu} F_{j s_u n}`, so the Gram matrix is
 :math:`G_{uv} = \sum_n \phi_{nu} \phi_{nv} (F_n F_n^\top)_{s_u s_v}`: for few columns one compiled pass over the
 samples, for many one BLAS-3 product per pair :math:`s \le s'` of summed-side indices (the columns with
 :math:`s_u = s` against those with :math:`s_v = s'`), :math:`O(N m^2 + N m r + N r^2 k)` in all, about the cost of
@@ -33,7 +33,8 @@ design itself, never from the Gram matrix; as many steps as the condition estima
 well-conditioned problem, :func:`_refinement_steps`). For :math:`\kappa(DS) \lesssim 10^6` (LAPACK's condition
 estimate of the factor) this is as accurate as a QR solve (Björck, *Numerical Methods for Least Squares
 Problems*, Sec. 2.5) at a fraction of its cost; ill-conditioned or rank-deficient problems fall back to the min-norm
-solve of the formed design (QR, then a complete orthogonal decomposition), so exact laws are still recovered to ~1e-13.
+solve of the formed design (rows of shared cores first compressed to ``r`` per sample, then the QR triangle by
+LAPACK ``dgeqrt`` and a complete orthogonal decomposition), so exact laws are still recovered to ~1e-13.
 """
 
 from __future__ import annotations
