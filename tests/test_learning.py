@@ -174,6 +174,16 @@ def test_transport_matches_the_per_sample_matrix_products(left):
     np.testing.assert_allclose(kernels.transport(core, psi, factor, left), expected, rtol=1e-13, atol=1e-13)
 
 
+def test_environments_and_transported_sums_flush_entries_below_tiny():
+    from explorer.tt.contraction import apply_left, apply_right
+
+    core, psi = np.ones((1, 2, 1)), np.ones((3, 2))
+    v = np.array([[1e-120], [1.0], [-1e-120]])
+    np.testing.assert_array_equal(apply_left(v, core, psi)[:, 0], [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(apply_right(core, psi, v)[:, 0], [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(kernels.transport(core, psi, v.T[None], left=True)[0, 0], [0.0, 2.0, 0.0])
+
+
 def test_least_squares_is_min_norm_when_rank_deficient_and_accurate_when_ill_conditioned():
     rng = np.random.default_rng(4)
     basis = rng.standard_normal((400, 6))

@@ -8,7 +8,7 @@ so that the innermost loop runs over contiguous samples and compiles to vector i
 re-association allowed: sums are accumulated in a different order than in a plain loop, to rounding).
 
 - :func:`transport`: :math:`F_n \to M_n^\top F_n` or :math:`M_n F_n` with :math:`M_n = C[\psi_n]` (seed eq. 4);
-  entries below ``TINY`` are flushed to zero as in :mod:`explorer.tt.contraction`.
+  entries below ``TINY`` are flushed to zero (:func:`explorer.tt.contraction.flush_tiny`).
 - :func:`compress`: the triangle ``R`` of a Householder QR of :math:`[F_n^\top \mid t_n]` per sample, keeping
   :math:`\|t_n - F_n^\top z\|^2` up to a constant for every ``z``.
 - :func:`weights`: :math:`W_n = F_n F_n^\top`.
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.tt.contraction import TINY, compiled
+from explorer.tt.contraction import compiled, flush_tiny
 
 __all__ = [
     "transport", "compress", "weights", "factored_gram", "factored_matvec", "factored_rmatvec", "factored_rows",
@@ -38,14 +38,6 @@ def _axpy(y, a, x):
     """``y += a * x`` elementwise."""
     for s in range(y.shape[0]):
         y[s] += a[s] * x[s]
-
-
-@compiled
-def _flush(y):
-    """Entries with ``|y| < TINY`` set to zero."""
-    for s in range(y.shape[0]):
-        if abs(y[s]) < TINY:
-            y[s] = 0.0
 
 
 @compiled
@@ -80,7 +72,7 @@ def _transport(core, psi_t, factor, transpose):
                     row, col = (b, a) if transpose else (a, b)
                     _axpy(out[j, row, c0:c1], m[a, b], factor[j, col, c0:c1])
             for row in range(rows):
-                _flush(out[j, row, c0:c1])
+                flush_tiny(out[j, row, c0:c1])
     return out
 
 

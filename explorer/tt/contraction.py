@@ -20,10 +20,12 @@ compiled = numba.njit(cache=True, fastmath={"reassoc", "contract"}, nogil=True)
 """Compile a per-sample kernel (Numba, cached on disk; sums may be re-associated, never NaN/inf assumptions)."""
 
 
-def flush_tiny(a: np.ndarray) -> np.ndarray:
-    """Set entries with ``|a| < TINY`` to zero, in place; returns ``a``."""
-    a[np.abs(a) < TINY] = 0.0
-    return a
+@compiled
+def flush_tiny(y):
+    """Set entries of the 1-D array ``y`` with ``|y| < TINY`` to zero, in place (compiled; call it on views)."""
+    for s in range(y.shape[0]):
+        if abs(y[s]) < TINY:
+            y[s] = 0.0
 
 
 @compiled
@@ -36,9 +38,7 @@ def _feature_sum(tmp, psi):
             weight = psi[row, i]
             for col in range(s):
                 out[row, col] += tmp[row, i, col] * weight
-        for col in range(s):
-            if abs(out[row, col]) < TINY:
-                out[row, col] = 0.0
+        flush_tiny(out[row])
     return out
 
 
