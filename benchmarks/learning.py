@@ -330,7 +330,7 @@ def study_gram(quick: bool) -> list[dict]:
     shapes += [] if quick else [(6000, 1551, 72, 8)]
     rows = []
     for n, m, r, k in shapes:
-        design = FactoredDesign(rng.standard_normal((n, m)), rng.integers(0, r, m), rng.standard_normal((k, r, n)))
+        design = FactoredDesign(rng.standard_normal((m, n)), rng.integers(0, r, m), rng.standard_normal((k, r, n)))
         repeats = 10 if m < 1000 else 1
         reference = _formed_gram(design, None)
         error = np.abs(design.gram() - reference).max() / np.abs(reference).max()

@@ -92,14 +92,14 @@ def _stacked_problem(n_equations, common_side="left", seed=0):
     st = BlockStructure([0, 1, 2, 3], 5, 2, range(4))
     mask = st.masks[2]
     n, r0, r1 = 60, mask.shape[0], mask.shape[2]
-    psi = rng.standard_normal((n, 4))
+    psi = rng.standard_normal((4, n))
     r_common, r_many = (r0, r1) if common_side == "left" else (r1, r0)
-    common = rng.standard_normal((n, r_common))
-    eqs = [Single(rng.standard_normal((n, r_many)), rng.standard_normal(n)) for _ in range(n_equations)]
+    common = rng.standard_normal((r_common, n))
+    eqs = [Single(rng.standard_normal((r_many, n)), rng.standard_normal(n)) for _ in range(n_equations)]
     sums = eqs[0].sums()
     for eq in eqs[1:]:
         sums = sums.add(eq)
-    spec = "na,ni,nb->naib"
+    spec = "an,in,bn->naib"
     rows = [
         np.einsum(spec, *((common, psi, eq.v) if common_side == "left" else (eq.v, psi, common))).reshape(n, -1)
         for eq in eqs
@@ -125,9 +125,10 @@ def test_local_solve_equals_stacked_least_squares(common_side, n_equations):
 def test_factored_design_products_equal_the_formed_design(columns):
     """Both Gram paths (compiled pass, grouped BLAS products) and the compiled products match the formed design."""
     rng = np.random.default_rng(3)
-    phi, F = rng.standard_normal((30, columns)), rng.standard_normal((7, 5, 30))
+    phi_t, F = rng.standard_normal((columns, 30)), rng.standard_normal((7, 5, 30))
     index = rng.integers(0, 5, columns)
-    design = FactoredDesign(phi, index, F)
+    design = FactoredDesign(phi_t, index, F)
+    np.testing.assert_array_equal(design.dense(), np.einsum("un,jun->jnu", phi_t, F[:, index]).reshape(-1, columns))
     dense = design.dense()
     x, res = rng.standard_normal(columns), rng.standard_normal((7, 30))
     np.testing.assert_allclose(design.gram(), dense.T @ dense, rtol=1e-12, atol=1e-12)
@@ -138,10 +139,10 @@ def test_factored_design_products_equal_the_formed_design(columns):
 def test_rank_deficient_factored_problem_gets_the_min_norm_solution_of_the_formed_design():
     """The fallback (per-sample compression, then QR) of a singular shared-core problem is the pseudo-inverse."""
     rng = np.random.default_rng(7)
-    phi, F, t = rng.standard_normal((50, 9)), rng.standard_normal((8, 3, 50)), rng.standard_normal((8, 50))
-    phi[:, 4] = phi[:, 1]
+    phi_t, F, t = rng.standard_normal((9, 50)), rng.standard_normal((8, 3, 50)), rng.standard_normal((8, 50))
+    phi_t[4] = phi_t[1]
     index = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
-    design = FactoredDesign(phi, index, F)
+    design = FactoredDesign(phi_t, index, F)
     expected = np.linalg.pinv(design.dense()) @ t.ravel()
     np.testing.assert_allclose(least_squares(design, t), expected, rtol=1e-9, atol=1e-11)
 
@@ -166,10 +167,10 @@ def test_compress_keeps_every_summed_residual_up_to_a_constant():
 @pytest.mark.parametrize("left", [True, False])
 def test_transport_matches_the_per_sample_matrix_products(left):
     rng = np.random.default_rng(6)
-    core, psi = rng.standard_normal((3, 4, 5)), rng.standard_normal((20, 4))
+    core, psi = rng.standard_normal((3, 4, 5)), rng.standard_normal((4, 20))
     factor = rng.standard_normal((2, 3 if left else 5, 20))
     factor[0, 0, 0] = 1e-200
-    m = np.einsum("ni,aib->nab", psi, core)
+    m = np.einsum("in,aib->nab", psi, core)
     expected = np.einsum("nab,jan->jbn", m, factor) if left else np.einsum("nab,jbn->jan", m, factor)
     np.testing.assert_allclose(kernels.transport(core, psi, factor, left), expected, rtol=1e-13, atol=1e-13)
 
@@ -177,11 +178,11 @@ def test_transport_matches_the_per_sample_matrix_products(left):
 def test_environments_and_transported_sums_flush_entries_below_tiny():
     from explorer.tt.contraction import apply_left, apply_right
 
-    core, psi = np.ones((1, 2, 1)), np.ones((3, 2))
-    v = np.array([[1e-120], [1.0], [-1e-120]])
-    np.testing.assert_array_equal(apply_left(v, core, psi)[:, 0], [0.0, 2.0, 0.0])
-    np.testing.assert_array_equal(apply_right(core, psi, v)[:, 0], [0.0, 2.0, 0.0])
-    np.testing.assert_array_equal(kernels.transport(core, psi, v.T[None], left=True)[0, 0], [0.0, 2.0, 0.0])
+    core, psi = np.ones((1, 2, 1)), np.ones((2, 3))
+    v = np.array([[1e-120, 1.0, -1e-120]])
+    np.testing.assert_array_equal(apply_left(v, core, psi)[0], [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(apply_right(core, psi, v)[0], [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(kernels.transport(core, psi, v[None], left=True)[0, 0], [0.0, 2.0, 0.0])
 
 
 def test_least_squares_is_min_norm_when_rank_deficient_and_accurate_when_ill_conditioned():
@@ -226,8 +227,8 @@ def test_half_sweep_records_the_far_side_of_the_mirrored_half_sweep(method, lint
     system, X, Y, _, _ = _fput_data(8, 120)
     learner = Learner(method=method, init="random", init_noise=0.05, interaction_length=lint)
     law = learner.initial_law(X, Y, domain=system.domain)
-    features = np.ascontiguousarray(law.dictionary.evaluate(X).transpose(1, 0, 2))
-    chain = _chain(law, features, Y)
+    features = np.ascontiguousarray(law.dictionary.evaluate(X).transpose(1, 2, 0))
+    chain = _chain(law, features, np.ascontiguousarray(Y.T))
     _, recorded = half_sweep(chain, gauge=gauge)
     fresh = _far_side(chain.reflected())
     for name in ("suffix", "window_right"):

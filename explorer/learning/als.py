@@ -42,7 +42,8 @@ __all__ = ["Chain", "half_sweep"]
 class Chain:
     """A law's cores with the data, oriented so that a half-sweep runs left to right.
 
-    ``features`` are mode-major, ``(d, N, p)``: the features of one mode are contiguous.
+    ``features`` are ``(d, p, N)`` and ``targets`` ``(d, N)``: one mode's features and one equation's targets are
+    contiguous, with the samples last like every environment (:mod:`explorer.tt.contraction`).
     """
 
     cores: dict
@@ -68,7 +69,7 @@ class Chain:
             left_vec=self.right_vec,
             right_vec=self.left_vec,
             features=self.features[::-1],
-            targets=self.targets[:, ::-1],
+            targets=self.targets[::-1],
             interaction_length=lint,
         )
 
@@ -84,9 +85,8 @@ class _FarSide:
 
 def _far_side(chain: Chain) -> _FarSide:
     d, lint, cores, feats = chain.modes, chain.interaction_length, chain.cores, chain.features
-    n = feats.shape[1]
     rtype = right_type(lint)
-    suffix = {d: np.broadcast_to(chain.right_vec, (n, chain.right_vec.size))}
+    suffix = {d: _constant(chain.right_vec, feats.shape[2])}
     for m in range(d - 1, -1, -1):
         if (m, rtype) not in cores:
             break
@@ -102,13 +102,18 @@ def _far_side(chain: Chain) -> _FarSide:
     summed, acc = {}, None
     for m in range(d - 2 - lint, -1, -1):
         e = m + lint + 1
-        eq = Single(start_right[e], chain.targets[:, e])
+        eq = Single(start_right[e], chain.targets[e])
         if acc is None:
             acc = eq.sums()
         else:
             acc = acc.transported_right(cores[(m + 1, LEFT_TYPE)], feats[m + 1]).add(eq)
         summed[m] = acc
     return _FarSide(suffix, window_right, summed)
+
+
+def _constant(vector: np.ndarray, samples: int) -> np.ndarray:
+    """The same boundary vector for every sample, ``(r, N)``."""
+    return np.repeat(vector[:, None], samples, axis=1)
 
 
 def _push_right(chain: Chain, key, successors) -> None:
@@ -140,8 +145,7 @@ class _RightSweep:
     def __init__(self, chain: Chain, gauge: bool, ridge: float, far: _FarSide | None):
         self.chain, self.gauge, self.ridge = chain, gauge, ridge
         self.far = _far_side(chain) if far is None else far
-        n = chain.features.shape[1]
-        self.prefix = np.broadcast_to(chain.left_vec, (n, chain.left_vec.size))
+        self.prefix = _constant(chain.left_vec, chain.features.shape[2])
         self.window_left: dict = {}
         self.ended: Sums | None = None
         self.gauges: list = []
@@ -177,7 +181,7 @@ class _RightSweep:
                 continue
             key = (m, t)
             self.mirror_far.window_right[(d - 1 - e, d - 1 - m)] = self.window_left[e]
-            right = Single(self.far.window_right[(e, m)], self.chain.targets[:, e])
+            right = Single(self.far.window_right[(e, m)], self.chain.targets[e])
             self._solve(key, Common(self.window_left[e]), right)
             if t < 2 * lint + 2:
                 _push_right(self.chain, key, [(m + 1, t + 1)])
@@ -191,7 +195,7 @@ class _RightSweep:
         if key not in cores:
             return
         e = m - lint - 1
-        eq = Single(self.window_left[e], self.chain.targets[:, e])
+        eq = Single(self.window_left[e], self.chain.targets[e])
         right = Common(self.far.suffix[m + 1])
         if self.gauge and self.ended is not None:
             self._solve(key, self.ended, right)
@@ -211,7 +215,7 @@ class _RightSweep:
         end = (m - 1, 2 * lint + 2)
         cores[end] = np.einsum("apb,bc->apc", cores[end], u)
         self.gauges.append({"mode": end[0], "type": end[1], "equation": m - lint - 1, "U": u})
-        return Single(eq.v @ u, eq.y)
+        return Single(u.T @ eq.v, eq.y)
 
 
 def half_sweep(

@@ -7,6 +7,9 @@ routines run far below the machine's speed. These kernels store the samples *las
 so that the innermost loop runs over contiguous samples and compiles to vector instructions (Numba, with
 re-association allowed: sums are accumulated in a different order than in a plain loop, to rounding).
 
+Features of one mode are ``(p, N)`` and environments ``(r, N)``, also samples last
+(:mod:`explorer.tt.contraction`).
+
 - :func:`transport`: :math:`F_n \to M_n^\top F_n` or :math:`M_n F_n` with :math:`M_n = C[\psi_n]` (seed eq. 4);
   entries below ``TINY`` are flushed to zero (:func:`explorer.tt.contraction.flush_tiny`).
 - :func:`compress`: the triangle ``R`` of a Householder QR of :math:`[F_n^\top \mid t_n]` per sample, keeping
@@ -15,7 +18,7 @@ re-association allowed: sums are accumulated in a different order than in a plai
 - :func:`factored_gram`, :func:`factored_matvec`, :func:`factored_rmatvec`: the Gram matrix and products of the
   design with rows :math:`(j, n)` equal to :math:`\phi_{nu} F_{j s_u n}`
   (:class:`~explorer.learning.local.FactoredDesign`), and :func:`factored_rows` that design formed;
-  :func:`design_rows` the rows :math:`L_{n a} \psi_{n i} R_{n b}` of one equation's design.
+  :func:`design_rows` the rows :math:`L_{a n} \psi_{i n} R_{b n}` of one equation's design.
 """
 
 from __future__ import annotations
@@ -34,55 +37,70 @@ CHUNK = 256
 
 
 @compiled
-def _axpy(y, a, x):
-    """``y += a * x`` elementwise."""
-    for s in range(y.shape[0]):
-        y[s] += a[s] * x[s]
-
-
-@compiled
-def _transfer(core, psi_t, c0, m):
-    """``M[a, b, s] = sum_i C[a, i, b] psi[i, c0 + s]`` for the samples of one chunk (``M`` preallocated)."""
+def _live_pairs(core):
+    """The pairs ``(a, b)`` with a nonzero ``C[a, :, b]`` (the entries of ``C[psi]`` that can be nonzero)."""
     r0, p, r1 = core.shape
-    w = m.shape[2]
-    m[:] = 0.0
+    pairs = np.empty((r0 * r1, 2), dtype=np.int64)
+    count = 0
     for a in range(r0):
-        for i in range(p):
-            for b in range(r1):
-                c = core[a, i, b]
-                if c != 0.0:
-                    for s in range(w):
-                        m[a, b, s] += c * psi_t[i, c0 + s]
+        for b in range(r1):
+            for i in range(p):
+                if core[a, i, b] != 0.0:
+                    pairs[count, 0], pairs[count, 1] = a, b
+                    count += 1
+                    break
+    return pairs[:count]
 
 
 @compiled
-def _transport(core, psi_t, factor, transpose):
-    """:func:`transport` on ``psi_t`` ``(p, N)``, block by block of samples."""
+def _transfer(core, psi, pairs, c0, m):
+    """``M[q, s] = sum_i C[a_q, i, b_q] psi[i, c0 + s]`` for the live pairs ``q`` and the samples of one chunk."""
+    p = core.shape[1]
+    width = m.shape[1]
+    for q in range(pairs.shape[0]):
+        a, b = pairs[q, 0], pairs[q, 1]
+        row = m[q]
+        row[:width] = 0.0
+        for i in range(p):
+            c = core[a, i, b]
+            if c != 0.0:
+                weight = psi[i, c0 : c0 + width]
+                for s in range(width):
+                    row[s] += c * weight[s]
+
+
+@compiled
+def _transport(core, psi, factor, transpose):
+    """:func:`transport`, block by block of samples, over the live pairs of the core only."""
     r0, _, r1 = core.shape
     k, _, n = factor.shape
     rows = r1 if transpose else r0
+    pairs = _live_pairs(core)
     out = np.zeros((k, rows, n))
+    m = np.empty((pairs.shape[0], CHUNK))
     for c0 in range(0, n, CHUNK):
         c1 = min(n, c0 + CHUNK)
-        m = np.empty((r0, r1, c1 - c0))
-        _transfer(core, psi_t, c0, m)
+        width = c1 - c0
+        _transfer(core, psi, pairs, c0, m[:, :width])
         for j in range(k):
-            for a in range(r0):
-                for b in range(r1):
-                    row, col = (b, a) if transpose else (a, b)
-                    _axpy(out[j, row, c0:c1], m[a, b], factor[j, col, c0:c1])
+            for q in range(pairs.shape[0]):
+                a, b = pairs[q, 0], pairs[q, 1]
+                row, col = (b, a) if transpose else (a, b)
+                acc, weight, source = out[j, row, c0:c1], m[q], factor[j, col, c0:c1]
+                for s in range(width):
+                    acc[s] += weight[s] * source[s]
             for row in range(rows):
                 flush_tiny(out[j, row, c0:c1])
     return out
 
 
 def transport(core: np.ndarray, psi: np.ndarray, factor: np.ndarray, left: bool) -> np.ndarray:
-    r"""Move square-root factors ``(k, r, N)`` across ``core`` ``(r0, p, r1)`` at features ``psi`` ``(N, p)``.
+    r"""Move square-root factors ``(k, r, N)`` across ``core`` ``(r0, p, r1)`` at features ``psi`` ``(p, N)``.
 
     ``left=True``: row-vector environments, :math:`F_n \to C[\psi_n]^\top F_n` (``r0 -> r1``);
     ``left=False``: column-vector environments, :math:`F_n \to C[\psi_n] F_n` (``r1 -> r0``).
     """
-    return _transport(np.ascontiguousarray(core), np.ascontiguousarray(psi.T), factor, left)
+    return _transport(np.ascontiguousarray(core), psi, factor, left)
 
 
 @compiled
@@ -161,13 +179,16 @@ def factored_matvec(phi_t, index, factor, x):
     k, r = factor.shape[0], factor.shape[1]
     w = np.zeros((r, n))
     for u in range(m):
+        acc, weight, xu = w[index[u]], phi_t[u], x[u]
         for i in range(n):
-            w[index[u], i] += phi_t[u, i] * x[u]
+            acc[i] += weight[i] * xu
     out = np.zeros((k, n))
     for j in range(k):
+        acc = out[j]
         for s in range(r):
+            source, ws = factor[j, s], w[s]
             for i in range(n):
-                out[j, i] += factor[j, s, i] * w[s, i]
+                acc[i] += source[i] * ws[i]
     return out
 
 
@@ -178,38 +199,43 @@ def factored_rmatvec(phi_t, index, factor, residual):
     k, r = factor.shape[0], factor.shape[1]
     q = np.zeros((r, n))
     for j in range(k):
+        rj = residual[j]
         for s in range(r):
+            acc, source = q[s], factor[j, s]
             for i in range(n):
-                q[s, i] += factor[j, s, i] * residual[j, i]
+                acc[i] += source[i] * rj[i]
     g = np.zeros(m)
     for u in range(m):
-        acc = 0.0
+        weight, qu = phi_t[u], q[index[u]]
+        total = 0.0
         for i in range(n):
-            acc += phi_t[u, i] * q[index[u], i]
-        g[u] = acc
+            total += weight[i] * qu[i]
+        g[u] = total
     return g
 
 
 @compiled
-def factored_rows(phi, index, factor):
-    """The formed design ``D[j, n, u] = phi[n, u] F[j, index[u], n]`` (``phi`` ``(N, m)``)."""
-    n, m = phi.shape
+def factored_rows(phi_t, index, factor):
+    """The formed design, transposed: ``D[u, j, n] = phi[u, n] F[j, index[u], n]``."""
+    m, n = phi_t.shape
     k = factor.shape[0]
-    out = np.empty((k, n, m))
-    for j in range(k):
-        for i in range(n):
-            for u in range(m):
-                out[j, i, u] = phi[i, u] * factor[j, index[u], i]
+    out = np.empty((m, k, n))
+    for u in range(m):
+        for j in range(k):
+            row, weight, col = out[u, j], phi_t[u], factor[j, index[u]]
+            for t in range(n):
+                row[t] = weight[t] * col[t]
     return out
 
 
 @compiled
 def design_rows(left, a, psi, i, right, b):
-    """Rows ``out[n, u] = left[n, a[u]] psi[n, i[u]] right[n, b[u]]`` of a local design (``right`` may be
-    ``(N, 1)`` ones with ``b = 0`` for the common-times-feature part alone)."""
-    n, m = left.shape[0], a.shape[0]
-    out = np.empty((n, m))
-    for row in range(n):
-        for u in range(m):
-            out[row, u] = left[row, a[u]] * psi[row, i[u]] * right[row, b[u]]
+    """The design of one equation, transposed: ``out[u, n] = left[a[u], n] psi[i[u], n] right[b[u], n]`` (``right``
+    may be ``(1, N)`` ones with ``b = 0`` for the common-times-feature part alone)."""
+    m, n = a.shape[0], left.shape[1]
+    out = np.empty((m, n))
+    for u in range(m):
+        row, la, pi, rb = out[u], left[a[u]], psi[i[u]], right[b[u]]
+        for t in range(n):
+            row[t] = la[t] * pi[t] * rb[t]
     return out

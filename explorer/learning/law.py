@@ -77,27 +77,28 @@ class SelfSimilarLaw:
         return self.evaluate_features(self.dictionary.evaluate(X))
 
     def evaluate_features(self, features: np.ndarray) -> np.ndarray:
-        """All equations at features ``(N, d, p)`` with the shared prefix and suffix chains."""
+        """All equations at features ``(N, d, p)`` with the shared prefix and suffix chains; returns ``(N, d)``."""
         d, lint = self.modes, self.interaction_length
         n = features.shape[0]
-        prefix = [np.ones((n, 1))]
+        feats = np.ascontiguousarray(features.transpose(1, 2, 0))
+        prefix = [np.ones((1, n))]
         for m in range(d):
             if (m, LEFT_TYPE) not in self.cores:
                 break
-            prefix.append(apply_left(prefix[-1], self.cores[(m, LEFT_TYPE)], features[:, m]))
-        suffix = {d: np.ones((n, self.structure.ranks[d]))}
+            prefix.append(apply_left(prefix[-1], self.cores[(m, LEFT_TYPE)], feats[m]))
+        suffix = {d: np.ones((self.structure.ranks[d], n))}
         rtype = right_type(lint)
         for m in range(d - 1, -1, -1):
             if (m, rtype) not in self.cores:
                 break
-            suffix[m] = apply_right(self.cores[(m, rtype)], features[:, m], suffix[m + 1])
+            suffix[m] = apply_right(self.cores[(m, rtype)], feats[m], suffix[m + 1])
         out = np.empty((n, d))
         for e in range(d):
             modes = window(d, lint, e)
             v = prefix[modes.start]
             for m in modes:
-                v = apply_left(v, self.cores[(m, m - e + lint + 2)], features[:, m])
-            out[:, e] = np.einsum("nr,nr->n", v, suffix[modes.stop])
+                v = apply_left(v, self.cores[(m, m - e + lint + 2)], feats[m])
+            out[:, e] = np.einsum("rn,rn->n", v, suffix[modes.stop])
         return out
 
     def equation_tt(self, equation: int) -> BlockSparseTT:

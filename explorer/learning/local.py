@@ -72,20 +72,20 @@ REFINED_ERROR = 1e-13
 
 @dataclass
 class Common:
-    """An environment ``v`` ``(N, r)`` shared by every equation of the problem (target factor 1)."""
+    """An environment ``v`` ``(r, N)`` (samples last) shared by every equation of the problem (target factor 1)."""
 
     v: np.ndarray
 
 
 @dataclass
 class Single:
-    """One equation: environment ``v`` ``(N, r)`` and target ``y`` ``(N,)``."""
+    """One equation: environment ``v`` ``(r, N)`` (samples last) and target ``y`` ``(N,)``."""
 
     v: np.ndarray
     y: np.ndarray
 
     def sums(self) -> Sums:
-        return Sums(np.ascontiguousarray(self.v.T)[None], self.y[None].copy())
+        return Sums(np.ascontiguousarray(self.v)[None], np.ascontiguousarray(self.y)[None])
 
 
 @dataclass
@@ -98,7 +98,7 @@ class Sums:
 
     def add(self, eq: Single) -> Sums:
         """Include one more equation (append a column; compress when there are too many)."""
-        return _compressed(np.concatenate([self.F, eq.v.T[None]]), np.concatenate([self.t, eq.y[None]]))
+        return _compressed(np.concatenate([self.F, eq.v[None]]), np.concatenate([self.t, eq.y[None]]))
 
     def transported_left(self, core: np.ndarray, psi: np.ndarray) -> Sums:
         """Move left environments (row vectors) across ``core``: ``v -> C[psi]^T v``."""
@@ -118,7 +118,7 @@ def _compressed(F: np.ndarray, t: np.ndarray) -> Sums:
 
 
 class DenseDesign:
-    """An explicit design matrix ``(rows, m)``."""
+    """An explicit design matrix ``(rows, m)`` (any memory layout; the kernels form it transposed)."""
 
     def __init__(self, matrix: np.ndarray):
         self.matrix = matrix
@@ -146,18 +146,18 @@ class DenseDesign:
 class FactoredDesign:
     r"""The design of a core shared by many equations, rows :math:`(j, n)` equal to :math:`\phi_{nu} F_{j s_u n}`.
 
-    ``phi`` ``(N, m)``, ``index`` ``(m,)`` the summed-side index :math:`s_u` of each column, ``F`` ``(k, r, N)``
+    ``phi_t`` ``(m, N)`` (:math:`\phi` transposed), ``index`` ``(m,)`` the summed-side index :math:`s_u` of each
+    column, ``F`` ``(k, r, N)``
     (:class:`Sums`). Residuals have the shape ``(k, N)`` of the targets of :class:`Sums`. Products and, for up to
     ``COMPILED_GRAM_COLUMNS`` columns, the Gram matrix run in compiled kernels (:mod:`explorer.learning.kernels`).
     """
 
-    def __init__(self, phi: np.ndarray, index: np.ndarray, F: np.ndarray):
-        self.phi, self.index, self.F = phi, np.ascontiguousarray(index, dtype=np.int64), F
-        self.phi_t = np.ascontiguousarray(phi.T)
+    def __init__(self, phi_t: np.ndarray, index: np.ndarray, F: np.ndarray):
+        self.phi_t, self.index, self.F = phi_t, np.ascontiguousarray(index, dtype=np.int64), F
 
     @property
     def columns(self) -> int:
-        return self.phi.shape[1]
+        return self.phi_t.shape[0]
 
     def gram(self) -> np.ndarray:
         """``G_uv = sum_n phi_nu phi_nv W_n[s_u, s_v]`` with ``W_n = F_n F_n^T``.
@@ -170,14 +170,14 @@ class FactoredDesign:
         order = np.argsort(self.index, kind="stable")
         labels, starts = np.unique(self.index[order], return_index=True)
         spans = [slice(a, b) for a, b in pairwise([*starts, len(order)])]
-        groups = [np.ascontiguousarray(self.phi[:, order[span]]) for span in spans]
+        groups = [self.phi_t[order[span]] for span in spans]
         weights = kernels.weights(self.F)
         m = len(order)
         gram = np.empty((m, m))
         for g, (s, rows) in enumerate(zip(labels, spans, strict=True)):
             for h in range(g, len(groups)):
                 cols = spans[h]
-                gram[rows, cols] = (groups[g] * weights[s, labels[h], :, None]).T @ groups[h]
+                gram[rows, cols] = (groups[g] * weights[s, labels[h]]) @ groups[h].T
                 gram[cols, rows] = gram[rows, cols].T
         inverse = np.empty_like(order)
         inverse[order] = np.arange(m)
@@ -194,10 +194,10 @@ class FactoredDesign:
         if self.F.shape[0] <= self.F.shape[1]:
             return self, target
         factor, target = kernels.compress(self.F, np.ascontiguousarray(target))
-        return FactoredDesign(self.phi, self.index, factor), target
+        return FactoredDesign(self.phi_t, self.index, factor), target
 
     def dense(self) -> np.ndarray:
-        return kernels.factored_rows(self.phi, self.index, self.F).reshape(-1, self.columns)
+        return kernels.factored_rows(self.phi_t, self.index, self.F).reshape(self.columns, -1).T
 
 
 def _semi_normal(design, target: np.ndarray, ridge: float) -> np.ndarray | None:
@@ -297,13 +297,13 @@ def _local_design(left, psi: np.ndarray, right, mask: np.ndarray):
     a, i, b = np.nonzero(mask)
     single = next((side for side in (left, right) if isinstance(side, Single)), None)
     if single is not None:
-        return DenseDesign(kernels.design_rows(left.v, a, psi, i, right.v, b)), single.y
-    ones, zeros = np.ones((psi.shape[0], 1)), np.zeros_like(a)
+        return DenseDesign(kernels.design_rows(left.v, a, psi, i, right.v, b).T), single.y
+    ones, zeros = np.ones((1, psi.shape[1])), np.zeros_like(a)
     if isinstance(left, Common):
-        phi, index, other = kernels.design_rows(left.v, a, psi, i, ones, zeros), b, right
+        phi_t, index, other = kernels.design_rows(left.v, a, psi, i, ones, zeros), b, right
     else:
-        phi, index, other = kernels.design_rows(ones, zeros, psi, i, right.v, b), a, left
-    factored = FactoredDesign(phi, index, other.F)
+        phi_t, index, other = kernels.design_rows(ones, zeros, psi, i, right.v, b), a, left
+    factored = FactoredDesign(phi_t, index, other.F)
     if other.F.shape[0] <= 1:
         return DenseDesign(factored.dense()), other.t.ravel()
     return factored, other.t
@@ -328,13 +328,13 @@ def solve_core(left, psi: np.ndarray, right, mask: np.ndarray, current: np.ndarr
 def solve_gauge(a: np.ndarray, b: np.ndarray, y: np.ndarray, blocks, ridge: float = 0.0) -> np.ndarray:
     r"""Block-diagonal ``U`` minimising :math:`\sum_n (y_n - a_n^\top U b_n)^2` (seed eq. 45).
 
-    ``a`` and ``b`` are ``(N, r)``; ``blocks`` the blocks of the interface (``U`` keeps the block structure). The
+    ``a`` and ``b`` are ``(r, N)``; ``blocks`` the blocks of the interface (``U`` keeps the block structure). The
     solution closest to the identity is returned, so directions the data do not determine are left unchanged.
     """
-    r = a.shape[1]
+    r = a.shape[0]
     pairs = [(p, q) for blk in blocks for p in range(blk.start, blk.stop) for q in range(blk.start, blk.stop)]
     rows, cols = np.array(pairs).T
-    design = a[:, rows] * b[:, cols]
+    design = (a[rows] * b[cols]).T
     u = np.eye(r)
-    u[rows, cols] += least_squares(design, y - np.einsum("nr,nr->n", a, b), ridge)
+    u[rows, cols] += least_squares(design, y - np.einsum("rn,rn->n", a, b), ridge)
     return u

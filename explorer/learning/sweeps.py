@@ -105,7 +105,8 @@ def _chain(law: SelfSimilarLaw, features: np.ndarray, targets: np.ndarray) -> Ch
 
 
 def _sweep(law: SelfSimilarLaw, features, targets, gauge: bool, ridge: float, far=None):
-    """One sweep (right, then left half-sweep) on mode-major ``features``; returns the gauges and the far side of
+    """One sweep (right, then left half-sweep) on samples-last ``features`` ``(d, p, N)`` and ``targets``
+    ``(d, N)``; returns the gauges and the far side of
     the next sweep's first half-sweep."""
     chain = _chain(law, features, targets)
     right, far = half_sweep(chain, gauge, ridge, far)
@@ -153,13 +154,14 @@ def als_sweeps(
     stop = stop or StopRule()
     features = law.dictionary.evaluate(X)
     test_features = None if X_test is None else law.dictionary.evaluate(X_test)
-    mode_major = np.ascontiguousarray(features.transpose(1, 0, 2))
+    samples_last = np.ascontiguousarray(features.transpose(1, 2, 0))
+    targets = np.ascontiguousarray(Y.T)
     history: list[float] = []
     carried = _CarriedFarSide(None, {})
     start = time.perf_counter()
     for sweep in range(1, stop.sweeps + 1):
         t0 = time.perf_counter()
-        gauges, far = _sweep(law, mode_major, Y, gauge, ridge, carried.valid_for(law))
+        gauges, far = _sweep(law, samples_last, targets, gauge, ridge, carried.valid_for(law))
         carried = _CarriedFarSide(far, dict(law.cores))
         seconds = time.perf_counter() - t0
         history.append(relative_residual(law.evaluate_features(features), Y))

@@ -13,7 +13,7 @@ import json
 import numpy as np
 from scipy.linalg import lapack
 
-from explorer.tt.contraction import apply_left
+from explorer.tt.contraction import apply_left, compiled
 from explorer.tt.structure import BlockStructure
 
 __all__ = ["BlockSparseTT", "block_qr", "block_lq", "random_core", "random_cores"]
@@ -35,6 +35,31 @@ def _thin_qr(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, r
 
 
+@compiled
+def _block_columns_qr(flat, mask, starts, stops):
+    """QR of every block column ``flat[rows, start:stop]`` (rows: the allowed ones of the block), compiled.
+
+    Each block is factorised by ``numpy.linalg.qr`` in its compiled form (LAPACK ``dgeqrf``/``dorgqr``).
+    """
+    r1 = flat.shape[1]
+    q = np.zeros_like(flat)
+    rmat = np.zeros((r1, r1))
+    for blk in range(starts.shape[0]):
+        start, stop = starts[blk], stops[blk]
+        rows = np.flatnonzero(mask[:, start])
+        if rows.shape[0] == 0:
+            continue
+        sub = np.empty((rows.shape[0], stop - start))
+        for i in range(rows.shape[0]):
+            sub[i] = flat[rows[i], start:stop]
+        qb, rb = np.linalg.qr(sub)
+        k = qb.shape[1]
+        for i in range(rows.shape[0]):
+            q[rows[i], start : start + k] = qb[i]
+        rmat[start : start + k, start:stop] = rb
+    return q, rmat
+
+
 def block_qr(core: np.ndarray, structure: BlockStructure, l: int) -> tuple[np.ndarray, np.ndarray]:
     """Left-orthogonalise core ``l``: ``core = Q R`` along its right index, block by block.
 
@@ -42,16 +67,13 @@ def block_qr(core: np.ndarray, structure: BlockStructure, l: int) -> tuple[np.nd
     ``R`` of shape ``(r_l, r_l)``.
     """
     r0, p, r1 = core.shape
-    mask = structure.masks[l].reshape(r0 * p, r1)
-    flat = core.reshape(r0 * p, r1)
-    q = np.zeros_like(flat)
-    rmat = np.zeros((r1, r1))
-    for block in structure.blocks[l + 1]:
-        rows = np.flatnonzero(mask[:, block.start])
-        qb, rb = _thin_qr(flat[rows, block.slice])
-        k = qb.shape[1]
-        q[rows, block.start : block.start + k] = qb
-        rmat[block.start : block.start + k, block.slice] = rb
+    blocks = structure.blocks[l + 1]
+    starts = np.array([b.start for b in blocks], dtype=np.int64)
+    stops = np.array([b.stop for b in blocks], dtype=np.int64)
+    q, rmat = _block_columns_qr(
+        np.ascontiguousarray(core, dtype=np.float64).reshape(r0 * p, r1), structure.masks[l].reshape(r0 * p, r1),
+        starts, stops,
+    )
     return q.reshape(r0, p, r1), rmat
 
 
@@ -117,10 +139,11 @@ class BlockSparseTT:
 
     def evaluate(self, features: np.ndarray) -> np.ndarray:
         """Values at states given by their features ``(N, d, p)``; returns ``(N,)``."""
-        v = np.ones((features.shape[0], 1))
-        for l, core in enumerate(self.cores):
-            v = apply_left(v, core, features[:, l, :])
-        return v.sum(axis=1)
+        samples_last = np.ascontiguousarray(np.asarray(features, dtype=np.float64).transpose(1, 2, 0))
+        v = np.ones((1, features.shape[0]))
+        for core, psi in zip(self.cores, samples_last, strict=True):
+            v = apply_left(v, core, psi)
+        return v.sum(axis=0)
 
     def to_dense(self) -> np.ndarray:
         """Full coefficient tensor of shape ``(p,) * d`` (small ``d`` only)."""

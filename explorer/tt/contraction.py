@@ -1,8 +1,9 @@
-r"""Contractions of TT cores with dictionary features, batched over samples.
+r"""Contractions of TT cores with dictionary features, batched over samples stored last.
 
 A core :math:`C` of shape ``(r, p, s)`` evaluated at features :math:`\psi \in \mathbb{R}^p` is the matrix
 :math:`C[\psi] = \sum_i \psi_i (C)_i` of shape ``(r, s)`` (seed eq. 4). Everything here is batched over ``N``
-samples: ``psi`` has shape ``(N, p)``.
+samples with the samples on the *last* axis: features ``psi`` of one mode are ``(p, N)``, environments ``(r, N)``,
+so that the per-sample loops of the compiled kernels run over contiguous memory.
 """
 
 from __future__ import annotations
@@ -29,26 +30,28 @@ def flush_tiny(y):
 
 
 @compiled
-def _feature_sum(tmp, psi):
-    """``out[n, s] = sum_i tmp[n, i, s] psi[n, i]``, entries below ``TINY`` flushed to zero."""
-    n, p, s = tmp.shape
-    out = np.zeros((n, s))
-    for row in range(n):
-        for i in range(p):
-            weight = psi[row, i]
-            for col in range(s):
-                out[row, col] += tmp[row, i, col] * weight
-        flush_tiny(out[row])
+def _feature_sum(tmp, psi, width):
+    """``out[b, n] = sum_i tmp[i * width + b, n] psi[i, n]``, entries below ``TINY`` flushed to zero."""
+    p, n = psi.shape
+    out = np.zeros((width, n))
+    for i in range(p):
+        weight = psi[i]
+        for b in range(width):
+            row, acc = tmp[i * width + b], out[b]
+            for t in range(n):
+                acc[t] += row[t] * weight[t]
+    for b in range(width):
+        flush_tiny(out[b])
     return out
 
 
 def apply_left(v: np.ndarray, core: np.ndarray, psi: np.ndarray) -> np.ndarray:
-    """Row vectors times the core: ``out[n] = v[n] @ C[psi_n]``, ``v`` of shape ``(N, r)``."""
+    """Row vectors times the core: ``out[:, n] = C[psi_n]^T v[:, n]``, ``v`` ``(r, N)``, ``psi`` ``(p, N)``."""
     r, p, s = core.shape
-    return _feature_sum((v @ core.reshape(r, p * s)).reshape(-1, p, s), psi)
+    return _feature_sum(core.reshape(r, p * s).T @ v, psi, s)
 
 
 def apply_right(core: np.ndarray, psi: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """The core times column vectors: ``out[n] = C[psi_n] @ v[n]``, ``v`` of shape ``(N, s)``."""
+    """The core times column vectors: ``out[:, n] = C[psi_n] v[:, n]``, ``v`` ``(s, N)``, ``psi`` ``(p, N)``."""
     r, p, s = core.shape
-    return _feature_sum((v @ core.transpose(1, 0, 2).reshape(p * r, s).T).reshape(-1, p, r), psi)
+    return _feature_sum(core.transpose(1, 0, 2).reshape(p * r, s) @ v, psi, r)
