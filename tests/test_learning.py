@@ -244,6 +244,30 @@ def test_half_sweep_records_the_far_side_of_the_mirrored_half_sweep(method, lint
             np.testing.assert_allclose(np.einsum(spec, *args[0]), np.einsum(spec, *args[1]), rtol=1e-9, atol=1e-10)
 
 
+@pytest.mark.parametrize(("method", "lint"), [("gmws", 1), ("gmws", 2), ("shared", 1), ("independent", 1)])
+def test_threads_share_the_problems_of_a_mode_without_changing_the_result(method, lint):
+    """The problems of one mode touch disjoint cores: 1 or 3 threads give the same law, bit for bit."""
+    system, X, Y, _, _ = _fput_data(9, 150)
+    laws = []
+    for threads in (1, 3):
+        learner = Learner(method=method, init="random", init_noise=0.05, interaction_length=lint, sweeps=2,
+                          stagnation=0.0, threads=threads)
+        reports = list(learner.iterate(X, Y, domain=system.domain))
+        laws.append((reports[-1].law, [len(r.gauges) for r in reports]))
+    (first, gauges), (second, gauges_threaded) = laws
+    assert gauges == gauges_threaded
+    assert first.cores.keys() == second.cores.keys()
+    for key, core in first.cores.items():
+        np.testing.assert_array_equal(second.cores[key], core)
+
+
+def test_thread_count_defaults_to_the_available_cores():
+    assert 1 <= Learner().thread_count() <= 4
+    assert Learner(threads=3).thread_count() == 3
+    with pytest.raises(ValueError):
+        Learner(threads=0)
+
+
 def test_window_start_recovers_fput_exactly_at_d50():
     system, X, Y, X_test, F_test = _fput_data(50, 300)
     learner = Learner(init="window", init_noise=0.0, sweeps=2, stagnation=0.0)

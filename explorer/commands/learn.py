@@ -36,6 +36,9 @@ def add_parser(sub) -> None:
     p.add_argument("--init", choices=["window", "random"], default=None, help="initialisation of the cores")
     p.add_argument("--ridge", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--threads", type=int, default=None, help="threads for the local problems of a mode (default: cores, <= 4)"
+    )
     p.add_argument("--domain", type=float, nargs=2, metavar=("A", "B"), default=None)
     p.add_argument("--order", type=int, choices=[1, 2], default=1, help="order of a user law")
     p.add_argument(
@@ -63,6 +66,7 @@ def _learner_settings(args) -> dict:
         "init": args.init,
         "stagnation": args.stagnation,
         "patience": args.patience,
+        "threads": args.threads,
     }
     settings.update({k: v for k, v in options.items() if v is not None})
     if args.degree is not None and args.total_degree is None and not settings.get("exact_degree"):

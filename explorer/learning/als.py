@@ -26,7 +26,11 @@ prefix chain, its left environments inside the windows, and the sums of the wind
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -142,8 +146,9 @@ class _RightSweep:
     environments that the mirrored sweep needs from its far side are exactly these ones, read from the other end.
     """
 
-    def __init__(self, chain: Chain, gauge: bool, ridge: float, far: _FarSide | None):
+    def __init__(self, chain: Chain, gauge: bool, ridge: float, far: _FarSide | None, pool=None, threads=1):
         self.chain, self.gauge, self.ridge = chain, gauge, ridge
+        self.pool, self.threads = pool, threads
         self.far = _far_side(chain) if far is None else far
         self.prefix = _constant(chain.left_vec, chain.features.shape[2])
         self.window_left: dict = {}
@@ -152,13 +157,36 @@ class _RightSweep:
         self.mirror_far = _FarSide({chain.modes: self.prefix}, {}, {})
 
     def run(self) -> list:
-        for m in range(self.chain.modes):
-            for e in _windows_starting(self.chain.modes, self.chain.interaction_length, m):
+        d, lint = self.chain.modes, self.chain.interaction_length
+        for m in range(d):
+            for e in _windows_starting(d, lint, m):
                 self.window_left[e] = self.prefix
-            self._left_outside(m)
-            self._window_cores(m)
-            self._right_outside(m)
+            windows = [partial(self._window_core, m, t) for t in range(2, 2 * lint + 3) if 0 <= m - t + lint + 2 < d]
+            self._run_independent([partial(self._right_outside, m), partial(self._left_outside, m), *windows])
         return self.gauges
+
+    def _run_independent(self, tasks: list) -> None:
+        """Run the problems of one mode, which touch disjoint cores and environments, on ``threads`` threads.
+
+        The results do not depend on the order: every task reads only what earlier modes finished.
+        """
+        queue = deque(tasks)
+
+        def drain() -> None:
+            while queue:
+                try:
+                    task = queue.popleft()
+                except IndexError:
+                    return
+                task()
+
+        helpers = [self.pool.submit(drain) for _ in range(min(self.threads, len(tasks)) - 1)]
+        try:
+            drain()
+        finally:
+            wait(helpers)
+        for helper in helpers:
+            helper.result()
 
     def _solve(self, key, left, right) -> None:
         m, chain = key[0], self.chain
@@ -173,21 +201,15 @@ class _RightSweep:
         self.prefix = apply_left(self.prefix, self.chain.cores[key], self.chain.features[m])
         self.mirror_far.suffix[self.chain.modes - 1 - m] = self.prefix
 
-    def _window_cores(self, m: int) -> None:
+    def _window_core(self, m: int, t: int) -> None:
         d, lint = self.chain.modes, self.chain.interaction_length
-        for t in range(2, 2 * lint + 3):
-            e = m - t + lint + 2
-            if not 0 <= e < d:
-                continue
-            key = (m, t)
-            self.mirror_far.window_right[(d - 1 - e, d - 1 - m)] = self.window_left[e]
-            right = Single(self.far.window_right[(e, m)], self.chain.targets[e])
-            self._solve(key, Common(self.window_left[e]), right)
-            if t < 2 * lint + 2:
-                _push_right(self.chain, key, [(m + 1, t + 1)])
-            self.window_left[e] = apply_left(
-                self.window_left[e], self.chain.cores[key], self.chain.features[m]
-            )
+        e, key = m - t + lint + 2, (m, t)
+        self.mirror_far.window_right[(d - 1 - e, d - 1 - m)] = self.window_left[e]
+        right = Single(self.far.window_right[(e, m)], self.chain.targets[e])
+        self._solve(key, Common(self.window_left[e]), right)
+        if t < 2 * lint + 2:
+            _push_right(self.chain, key, [(m + 1, t + 1)])
+        self.window_left[e] = apply_left(self.window_left[e], self.chain.cores[key], self.chain.features[m])
 
     def _right_outside(self, m: int) -> None:
         lint, cores = self.chain.interaction_length, self.chain.cores
@@ -219,13 +241,16 @@ class _RightSweep:
 
 
 def half_sweep(
-    chain: Chain, gauge: bool = True, ridge: float = 0.0, far: _FarSide | None = None
+    chain: Chain, gauge: bool = True, ridge: float = 0.0, far: _FarSide | None = None, threads: int = 1
 ) -> tuple[list[dict], _FarSide]:
     """One left-to-right half-sweep, fitting every core in place.
 
     ``far``: the far side of this half-sweep when the previous (mirrored) half-sweep recorded it; computed from the
-    cores otherwise. Returns the gauges applied (chain orientation) and the far side of the mirrored half-sweep
-    that may follow.
+    cores otherwise. ``threads``: how many threads share the independent problems of each mode (the compiled
+    kernels, BLAS and LAPACK release the GIL); the result is the same for every value. Returns the gauges applied
+    (chain orientation) and the far side of the mirrored half-sweep that may follow.
     """
-    sweep = _RightSweep(chain, gauge, ridge, far)
-    return sweep.run(), sweep.mirror_far
+    pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="half-sweep") if threads > 1 else nullcontext()
+    with pool:
+        sweep = _RightSweep(chain, gauge, ridge, far, pool if threads > 1 else None, threads)
+        return sweep.run(), sweep.mirror_far

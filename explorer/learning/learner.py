@@ -16,6 +16,8 @@ least squares on the products of features of its window, turned into cores by a 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import param
 
@@ -83,6 +85,19 @@ class Learner(param.Parameterized):
         "1e-6 gives long-range directions a start).",
     )
     seed = param.Integer(default=0, bounds=(0, None), doc="Seed of the initialisation.")
+    threads = param.Integer(
+        default=None,
+        bounds=(1, 64),
+        allow_None=True,
+        doc="Threads sharing the independent local problems of each mode (None: the available cores, at most 4). "
+        "The learned law is the same for every value.",
+    )
+
+    def thread_count(self) -> int:
+        """``threads``, or the cores this process may use (at most 4) when it is None."""
+        if self.threads is not None:
+            return self.threads
+        return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()))
 
     def total_degrees(self) -> list[int]:
         return [self.total_degree] if self.exact_degree else list(range(self.total_degree + 1))
@@ -140,6 +155,7 @@ class Learner(param.Parameterized):
             stop=stop,
             X_test=X_test,
             F_test=F_test,
+            threads=self.thread_count(),
         )
 
     def fit(self, X, Y, **kwargs) -> SelfSimilarLaw:

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from explorer.learning.als import Chain, half_sweep
 from explorer.learning.law import SelfSimilarLaw, relative_residual
@@ -104,16 +105,16 @@ def _chain(law: SelfSimilarLaw, features: np.ndarray, targets: np.ndarray) -> Ch
     )
 
 
-def _sweep(law: SelfSimilarLaw, features, targets, gauge: bool, ridge: float, far=None):
+def _sweep(law: SelfSimilarLaw, features, targets, gauge: bool, ridge: float, far=None, threads: int = 1):
     """One sweep (right, then left half-sweep) on samples-last ``features`` ``(d, p, N)`` and ``targets``
     ``(d, N)``; returns the gauges and the far side of
     the next sweep's first half-sweep."""
     chain = _chain(law, features, targets)
-    right, far = half_sweep(chain, gauge, ridge, far)
+    right, far = half_sweep(chain, gauge, ridge, far, threads)
     gauges = [dict(g, side="right") for g in right]
     mirror = chain.reflected()
     d, lint = law.modes, law.interaction_length
-    left, far = half_sweep(mirror, gauge, ridge, far)
+    left, far = half_sweep(mirror, gauge, ridge, far, threads)
     for g in left:
         gauges.append(dict(g, mode=d - 1 - g["mode"], type=2 * lint + 4 - g["type"], U=g["U"].T, side="left"))
     law.cores.clear()
@@ -145,11 +146,14 @@ def als_sweeps(
     stop: StopRule | None = None,
     X_test: np.ndarray | None = None,
     F_test: np.ndarray | None = None,
+    threads: int = 1,
 ):
     """Fit ``law`` to ``Y ~ f(X)`` in place, yielding a :class:`SweepReport` after every sweep.
 
     Each half-sweep records the environments the next one needs from its far side, so only the very first
     half-sweep computes them from the cores (again after any core of ``law`` is replaced between sweeps).
+    ``threads`` threads share the independent local problems of each mode; BLAS runs single-threaded during a
+    sweep (its own threads only slow down the many small products of the local problems).
     """
     stop = stop or StopRule()
     features = law.dictionary.evaluate(X)
@@ -161,7 +165,8 @@ def als_sweeps(
     start = time.perf_counter()
     for sweep in range(1, stop.sweeps + 1):
         t0 = time.perf_counter()
-        gauges, far = _sweep(law, samples_last, targets, gauge, ridge, carried.valid_for(law))
+        with threadpool_limits(limits=1, user_api="blas"):
+            gauges, far = _sweep(law, samples_last, targets, gauge, ridge, carried.valid_for(law), threads)
         carried = _CarriedFarSide(far, dict(law.cores))
         seconds = time.perf_counter() - t0
         history.append(relative_residual(law.evaluate_features(features), Y))
