@@ -77,6 +77,7 @@ def _ours(spec: dict) -> dict:
         "sweep_seconds": [r.seconds for r in reports],
         "seconds": seconds,
         "warm_up_seconds": warm_up,
+        "threads": experiment.learner.thread_count(),
         "parameters": reports[-1].law.parameter_count(),
     }
 
@@ -171,8 +172,9 @@ def study_targets(quick: bool, systems: list[str] | None = None, seeds: list[int
 
 
 def study_speed(quick: bool) -> list[dict]:
+    """10 GMWS sweeps on all cores (the learner's default threads) and on one; growth of a sweep's time in N and d."""
     rows = [run_point({"study": "10 sweeps", "system": "fput", "d": 50, "N": 2000,
-                       "learner": _fput_learner("random", sweeps=10)})]
+                       "learner": _fput_learner("random", sweeps=10, threads=threads)}) for threads in (None, 1)]
     sizes_n = [500, 2000] if quick else [500, 1000, 2000, 4000, 8000]
     sizes_d = [10, 50] if quick else [10, 20, 50, 100, 200]
     rows += [run_point({"study": "vs N", "system": "fput", "d": 50, "N": n,
@@ -182,8 +184,8 @@ def study_speed(quick: bool) -> list[dict]:
     for row in rows:
         row["seconds_per_sweep"] = float(np.mean(row["sweep_seconds"])) if "sweep_seconds" in row else None
         row["fitting_seconds"] = float(np.sum(row["sweep_seconds"])) if "sweep_seconds" in row else None
-    _table(rows, ["study", "d", "N", "sweeps", "seconds_per_sweep", "fitting_seconds", "seconds", "warm_up_seconds",
-                  "residuum", "peak_mb"])
+    _table(rows, ["study", "d", "N", "threads", "sweeps", "seconds_per_sweep", "fitting_seconds", "seconds",
+                  "warm_up_seconds", "residuum", "peak_mb"])
     _growth(rows, "vs N", "N")
     _growth(rows, "vs d", "d")
     return rows

@@ -11,9 +11,11 @@ from explorer.learning import kernels
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
 from explorer.learning.local import (
+    COMPILED_DENSE_COLUMNS,
     COMPILED_GRAM_COLUMNS,
     COMPRESS_FACTOR,
     Common,
+    DenseDesign,
     FactoredDesign,
     Single,
     least_squares,
@@ -134,6 +136,23 @@ def test_factored_design_products_equal_the_formed_design(columns):
     np.testing.assert_allclose(design.gram(), dense.T @ dense, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(design.matvec(x).ravel(), dense @ x, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(design.rmatvec(res), dense.T @ res.ravel(), rtol=1e-12, atol=1e-12)
+    _assert_normal_equations(design, dense, res, x)
+
+
+def _assert_normal_equations(design, dense, target, start):
+    """``normal`` gives ``G`` and ``D^T t - G c``; ``gradient`` gives ``D^T (t - D c)``."""
+    gram, rhs = design.normal(target, start)
+    np.testing.assert_allclose(gram, dense.T @ dense, rtol=1e-12, atol=1e-12)
+    expected = dense.T @ (target.ravel() - dense @ start)
+    np.testing.assert_allclose(rhs, expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(design.gradient(target, start), expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("columns", [COMPILED_DENSE_COLUMNS - 3, COMPILED_DENSE_COLUMNS + 9])
+def test_formed_design_normal_equations_on_both_paths(columns):
+    rng = np.random.default_rng(8)
+    matrix = rng.standard_normal((70, columns))
+    _assert_normal_equations(DenseDesign(matrix), matrix, rng.standard_normal(70), rng.standard_normal(columns))
 
 
 def test_rank_deficient_factored_problem_gets_the_min_norm_solution_of_the_formed_design():
@@ -183,6 +202,28 @@ def test_environments_and_transported_sums_flush_entries_below_tiny():
     np.testing.assert_array_equal(apply_left(v, core, psi)[0], [0.0, 2.0, 0.0])
     np.testing.assert_array_equal(apply_right(core, psi, v)[0], [0.0, 2.0, 0.0])
     np.testing.assert_array_equal(kernels.transport(core, psi, v[None], left=True)[0, 0], [0.0, 2.0, 0.0])
+
+
+def test_ill_conditioned_problem_is_refined_until_stagnation_to_the_accuracy_of_qr():
+    """1e-14 <= rcond < 1e-12: semi-normal equations with steps until they stagnate match QR's residual."""
+    from scipy.linalg import lapack
+
+    from explorer.learning import local
+
+    rng = np.random.default_rng(9)
+    q, _ = np.linalg.qr(rng.standard_normal((3000, 12)))
+    v, _ = np.linalg.qr(rng.standard_normal((12, 12)))
+    matrix = (q * np.logspace(0, -6.5, 12)) @ v.T
+    y = matrix @ rng.standard_normal(12) + 1e-3 * rng.standard_normal(3000)
+    _, _, scaled, norm = kernels.scaled_system(matrix.T @ matrix, 0.0)
+    rcond = lapack.dpocon(lapack.dpotrf(scaled)[0], norm)[0]
+    assert local.RCOND_EXTENDED <= rcond < local.RCOND_MIN
+    solution = local._semi_normal(DenseDesign(matrix), y, 0.0, np.zeros(12))
+    assert solution is not None
+    reference = np.linalg.lstsq(matrix, y, rcond=None)[0]
+    residual, best = np.linalg.norm(y - matrix @ solution), np.linalg.norm(y - matrix @ reference)
+    assert abs(residual - best) <= 1e-12 * best
+    np.testing.assert_allclose(solution, reference, rtol=1e-6)
 
 
 def test_least_squares_is_min_norm_when_rank_deficient_and_accurate_when_ill_conditioned():

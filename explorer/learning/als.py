@@ -26,11 +26,10 @@ prefix chain, its left environments inside the windows, and the sums of the wind
 
 from __future__ import annotations
 
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import partial
+from threading import Condition
 
 import numpy as np
 
@@ -129,7 +128,8 @@ def _push_right(chain: Chain, key, successors) -> None:
     chain.cores[key] = q
     for succ in successors:
         if succ in chain.cores:
-            chain.cores[succ] = np.einsum("ab,bpc->apc", r, chain.cores[succ])
+            core = chain.cores[succ]
+            chain.cores[succ] = (r @ core.reshape(core.shape[0], -1)).reshape(core.shape)
 
 
 def _windows_starting(d: int, lint: int, mode: int) -> range:
@@ -138,8 +138,46 @@ def _windows_starting(d: int, lint: int, mode: int) -> range:
     return range(mode + lint, min(mode + lint + 1, d))
 
 
+class _Aborted(Exception):
+    """Another lane of the half-sweep failed."""
+
+
+class _Progress:
+    """The last mode each lane of a half-sweep has finished; lanes wait here for the modes they depend on."""
+
+    def __init__(self, lanes: int):
+        self.done = [-1] * lanes
+        self.failed = False
+        self.changed = Condition()
+
+    def advance(self, lane: int, mode: int) -> None:
+        with self.changed:
+            self.done[lane] = mode
+            self.changed.notify_all()
+
+    def wait(self, lane: int, mode: int) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.failed or self.done[lane] >= mode)
+            if self.failed:
+                raise _Aborted
+
+    def abort(self) -> None:
+        with self.changed:
+            self.failed = True
+            self.changed.notify_all()
+
+
 class _RightSweep:
     """State of one left-to-right half-sweep.
+
+    Lanes. The problems of a half-sweep form three kinds of chains: the left-outside cores (each needs the prefix
+    of the previous one), the window cores of one equation (each needs the previous one of the same equation; the
+    first one the prefix where the window starts) and the right-outside cores (each needs the previous one and the
+    window that has just ended). No chain ever reads what the right-outside chain writes, and the cores and
+    environments of different chains are disjoint. So with ``threads > 1`` each thread runs a lane (lane 0: the
+    left-outside chain, lane 1: the right-outside chain, lane ``e % threads``: the windows of equation ``e``) and
+    waits only where a chain of another lane feeds it (:class:`_Progress`). Every problem sees exactly the data it
+    sees in a single thread, so the result does not depend on the number of threads.
 
     While it runs it also records the far side of the *mirrored* half-sweep that follows (``mirror_far``): every
     environment it carries is already built from final cores (fitted, orthogonalised, gauge-fixed), and the
@@ -157,36 +195,42 @@ class _RightSweep:
         self.mirror_far = _FarSide({chain.modes: self.prefix}, {}, {})
 
     def run(self) -> list:
-        d, lint = self.chain.modes, self.chain.interaction_length
-        for m in range(d):
-            for e in _windows_starting(d, lint, m):
-                self.window_left[e] = self.prefix
-            windows = [partial(self._window_core, m, t) for t in range(2, 2 * lint + 3) if 0 <= m - t + lint + 2 < d]
-            self._run_independent([partial(self._right_outside, m), partial(self._left_outside, m), *windows])
-        return self.gauges
-
-    def _run_independent(self, tasks: list) -> None:
-        """Run the problems of one mode, which touch disjoint cores and environments, on ``threads`` threads.
-
-        The results do not depend on the order: every task reads only what earlier modes finished.
-        """
-        queue = deque(tasks)
-
-        def drain() -> None:
-            while queue:
-                try:
-                    task = queue.popleft()
-                except IndexError:
-                    return
-                task()
-
-        helpers = [self.pool.submit(drain) for _ in range(min(self.threads, len(tasks)) - 1)]
+        """Fit every core of the chain; with ``threads > 1`` the problems are spread over lanes (class doc)."""
+        lanes = max(1, self.threads)
+        progress = _Progress(lanes)
+        for e in _windows_starting(self.chain.modes, self.chain.interaction_length, 0):
+            self.window_left[e] = self.prefix
+        helpers = [self.pool.submit(self._lane, k, lanes, progress) for k in range(1, lanes)]
         try:
-            drain()
+            self._lane(0, lanes, progress)
         finally:
             wait(helpers)
         for helper in helpers:
             helper.result()
+        return self.gauges
+
+    def _lane(self, lane: int, lanes: int, progress: _Progress) -> None:
+        """The problems of one lane, mode by mode: lane 0 the left-outside chain, lane ``1 % lanes`` the
+        right-outside chain, lane ``e % lanes`` the window cores of equation ``e``."""
+        d, lint = self.chain.modes, self.chain.interaction_length
+        try:
+            for m in range(d):
+                if lane == 0:
+                    self._left_outside(m)
+                    for e in _windows_starting(d, lint, m + 1):
+                        self.window_left[e] = self.prefix
+                progress.wait(0, m - 1)
+                for t in range(2, 2 * lint + 3):
+                    e = m - t + lint + 2
+                    if 0 <= e < d and e % lanes == lane:
+                        self._window_core(m, t)
+                if lane == 1 % lanes:
+                    progress.wait((m - lint - 1) % lanes, m - 1)
+                    self._right_outside(m)
+                progress.advance(lane, m)
+        except BaseException:
+            progress.abort()
+            raise
 
     def _solve(self, key, left, right) -> None:
         m, chain = key[0], self.chain
@@ -235,7 +279,7 @@ class _RightSweep:
         b = apply_right(cores[(m, right_type(lint))], self.chain.features[m], self.far.suffix[m + 1])
         u = solve_gauge(eq.v, b, eq.y, self.chain.blocks[m], self.ridge)
         end = (m - 1, 2 * lint + 2)
-        cores[end] = np.einsum("apb,bc->apc", cores[end], u)
+        cores[end] = cores[end] @ u
         self.gauges.append({"mode": end[0], "type": end[1], "equation": m - lint - 1, "U": u})
         return Single(u.T @ eq.v, eq.y)
 

@@ -25,18 +25,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.tt.contraction import compiled, flush_tiny
+from explorer.tt.contraction import compiled, compiled_small, flush_tiny
 
 __all__ = [
     "transport", "compress", "weights", "factored_gram", "factored_matvec", "factored_rmatvec", "factored_rows",
-    "design_rows",
+    "design_rows", "factored_normal", "factored_gradient", "dense_normal", "dense_gradient", "scaled_system",
+    "gather_scaled", "scatter_scaled",
 ]
 
 CHUNK = 256
 """Samples per block in :func:`transport`: the per-sample matrices ``C[psi_n]`` of one block stay in cache."""
 
 
-@compiled
+@compiled_small
 def _live_pairs(core):
     """The pairs ``(a, b)`` with a nonzero ``C[a, :, b]`` (the entries of ``C[psi]`` that can be nonzero)."""
     r0, p, r1 = core.shape
@@ -239,3 +240,100 @@ def design_rows(left, a, psi, i, right, b):
         for t in range(n):
             row[t] = la[t] * pi[t] * rb[t]
     return out
+
+
+@compiled
+def factored_normal(phi_t, index, factor, targets, start):
+    """Normal equations of the factored design for the update from ``start``: ``G`` and ``D^T t - G start``."""
+    gram = factored_gram(phi_t, index, factor)
+    return gram, factored_rmatvec(phi_t, index, factor, targets) - gram @ start
+
+
+@compiled
+def factored_gradient(phi_t, index, factor, targets, x):
+    """``D^T (t - D x)`` of the factored design, the residual taken from the design itself."""
+    return factored_rmatvec(phi_t, index, factor, targets - factored_matvec(phi_t, index, factor, x))
+
+
+GRAM_CHUNK = 128
+"""Samples per block of :func:`dense_normal`: the rows of one block stay in the L1 cache."""
+
+
+@compiled
+def dense_normal(rows_t, target, start):
+    """``G = D^T D`` and ``D^T t - G start`` for a formed design stored transposed, ``rows_t`` ``(m, rows)``."""
+    m, n = rows_t.shape
+    gram = np.zeros((m, m))
+    rhs = np.zeros(m)
+    for c0 in range(0, n, GRAM_CHUNK):
+        c1 = min(n, c0 + GRAM_CHUNK)
+        for u in range(m):
+            ru = rows_t[u, c0:c1]
+            for v in range(u, m):
+                rv, acc = rows_t[v, c0:c1], 0.0
+                for i in range(c1 - c0):
+                    acc += ru[i] * rv[i]
+                gram[u, v] += acc
+            tu, acc = target[c0:c1], 0.0
+            for i in range(c1 - c0):
+                acc += ru[i] * tu[i]
+            rhs[u] += acc
+    for u in range(m):
+        for v in range(u):
+            gram[u, v] = gram[v, u]
+    return gram, rhs - gram @ start
+
+
+@compiled
+def dense_gradient(rows_t, target, x):
+    """``D^T (t - D x)`` for a formed design stored transposed, ``rows_t`` ``(m, rows)``."""
+    m, n = rows_t.shape
+    residual = target.copy()
+    for u in range(m):
+        row, xu = rows_t[u], x[u]
+        for i in range(n):
+            residual[i] -= row[i] * xu
+    gradient = np.empty(m)
+    for u in range(m):
+        row, acc = rows_t[u], 0.0
+        for i in range(n):
+            acc += row[i] * residual[i]
+        gradient[u] = acc
+    return gradient
+
+
+@compiled_small
+def scaled_system(gram, ridge):
+    """Jacobi scaling of a Gram matrix: the columns that do not vanish, their scales ``1 / sqrt(G_uu)``, the scaled
+    matrix ``S G S + ridge S^2`` on them and its 1-norm (for LAPACK's condition estimate)."""
+    norms2 = np.diag(gram).copy()
+    largest = norms2.max() if norms2.size else 0.0
+    active = np.flatnonzero(norms2 > 1e-24 * largest)
+    scale = 1.0 / np.sqrt(norms2[active])
+    k = active.shape[0]
+    scaled = np.empty((k, k))
+    for a in range(k):
+        for b in range(k):
+            scaled[a, b] = gram[active[a], active[b]] * (scale[a] * scale[b])
+        scaled[a, a] += ridge * scale[a] ** 2
+    norm = 0.0
+    for b in range(k):
+        norm = max(norm, np.abs(scaled[:, b]).sum())
+    return active, scale, scaled, norm
+
+
+@compiled_small
+def gather_scaled(gradient, active, scale):
+    """``S g`` on the active columns."""
+    return scale * gradient[active]
+
+
+@compiled_small
+def scatter_scaled(x, active, scale, solution):
+    """``x += S y`` on the active columns; returns the norm of the update."""
+    total = 0.0
+    for a in range(active.shape[0]):
+        step = scale[a] * solution[a]
+        x[active[a]] += step
+        total += step * step
+    return np.sqrt(total)

@@ -24,21 +24,26 @@ samples, for many one BLAS-3 product per pair :math:`s \le s'` of summed-side in
 the Gram matrix of a single equation, and products with the design cost :math:`O(N (m + k r))`. Sums are stored
 with the samples last (``F[j, s, n]``) and their per-sample products run in :mod:`explorer.learning.kernels`.
 
-Local least squares (:func:`least_squares`). The fast path is the *refined semi-normal equations* with Jacobi
-scaling: a Cholesky factor :math:`R^\top R = S (D^\top D + \mu I) S` (``S`` scales the columns to unit norm;
-columns that vanish identically get a zero update, their min-norm value), the solution
-:math:`x_0 = S (R^\top R)^{-1} S D^\top t`, then up to two steps of iterative refinement
-:math:`x \leftarrow x + S (R^\top R)^{-1} S (D^\top (t - D x) - \mu x)` with residuals taken from the (square-root)
-design itself, never from the Gram matrix; as many steps as the condition estimate asks for (none for a
-well-conditioned problem, :func:`_refinement_steps`). For :math:`\kappa(DS) \lesssim 10^6` (LAPACK's condition
-estimate of the factor) this is as accurate as a QR solve (Björck, *Numerical Methods for Least Squares
-Problems*, Sec. 2.5) at a fraction of its cost; ill-conditioned or rank-deficient problems fall back to the min-norm
-solve of the formed design (rows of shared cores first compressed to ``r`` per sample, then the QR triangle by
-LAPACK ``dgeqrt`` and a complete orthogonal decomposition), so exact laws are still recovered to ~1e-13.
+Local least squares (:func:`least_squares`), for the update :math:`x` of the current entries :math:`c`. The fast
+path is the *refined semi-normal equations* with Jacobi scaling: a Cholesky factor
+:math:`R^\top R = S (D^\top D + \mu I) S` (``S`` scales the columns to unit norm; columns that vanish identically
+get a zero update, their min-norm value), the solution :math:`x_0 = S (R^\top R)^{-1} S (D^\top t - G c)` with the
+Gram matrix :math:`G = D^\top D` it has formed anyway (so the residual of :math:`c` is never formed), then
+iterative refinement :math:`x \leftarrow x + S (R^\top R)^{-1} S (D^\top (t - D (c + x)) - \mu x)` with residuals
+taken from the (square-root) design itself, never from the Gram matrix. As many steps as the condition estimate
+asks for: none for a well-conditioned problem, at most two while :math:`\text{rcond} \ge 10^{-12}`
+(:func:`_refinement_steps`); for :math:`10^{-14} \le \text{rcond} < 10^{-12}` (outside cores near convergence)
+steps continue until they stagnate, each shrinking the error by about :math:`\epsilon / \text{rcond}`
+(:func:`_refined_until_stagnation`). This is as accurate as a QR solve (Björck, *Numerical Methods for Least
+Squares Problems*, Sec. 2.5; on the stagnating FPUT problems the residuals agree with QR's to 3e-13) at a fraction
+of its cost. More ill-conditioned or rank-deficient problems fall back to the min-norm solve of the formed design
+(rows of shared cores first compressed to ``r`` per sample, then the QR triangle by LAPACK ``dgeqrt`` and a
+complete orthogonal decomposition), so exact laws are still recovered to ~1e-13.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -60,8 +65,27 @@ COMPILED_GRAM_COLUMNS = 64
 """Factored designs with at most this many columns form their Gram matrix in one compiled pass; wider ones by
 BLAS-3 products of column groups."""
 
+COMPILED_DENSE_COLUMNS = 32
+"""Formed designs with at most this many columns form their normal equations in one compiled pass (as fast as
+BLAS there, and one call instead of three); wider ones by BLAS."""
+
 RCOND_MIN = 1e-12
-"""Smallest reciprocal condition number of the column-scaled local Gram matrix for the semi-normal path."""
+"""Smallest reciprocal condition number of the column-scaled local Gram matrix for a fixed number of refinement
+steps (:func:`_refinement_steps`)."""
+
+RCOND_EXTENDED = 1e-14
+"""Smallest reciprocal condition number for the semi-normal path at all: down to here each refinement step still
+shrinks the error by ``eps / rcond <= 0.03``, and steps continue until they stagnate
+(:func:`_refined_until_stagnation`); below, the min-norm QR solve."""
+
+EXTENDED_STEPS = 8
+"""Most refinement steps of an ill-conditioned problem."""
+
+STAGNATION_FACTOR = 0.25
+"""A refinement step larger than this fraction of the previous one ends the iteration."""
+
+ACCEPTED_ERROR = 1e-6
+"""Relative size of the last refinement step below which an ill-conditioned solution is accepted (else QR)."""
 
 EPS = float(np.finfo(float).eps)
 """Machine epsilon of float64."""
@@ -118,29 +142,41 @@ def _compressed(F: np.ndarray, t: np.ndarray) -> Sums:
 
 
 class DenseDesign:
-    """An explicit design matrix ``(rows, m)`` (any memory layout; the kernels form it transposed)."""
+    """An explicit design matrix ``(rows, m)``, stored transposed (``rows_t``, contiguous rows of one column)."""
 
     def __init__(self, matrix: np.ndarray):
-        self.matrix = matrix
+        self.rows_t = np.ascontiguousarray(matrix.T, dtype=np.float64)
 
     @property
     def columns(self) -> int:
-        return self.matrix.shape[1]
+        return self.rows_t.shape[0]
 
     def gram(self) -> np.ndarray:
-        return self.matrix.T @ self.matrix
+        return self.rows_t @ self.rows_t.T
 
     def matvec(self, x: np.ndarray) -> np.ndarray:
-        return self.matrix @ x
+        return x @ self.rows_t
 
     def rmatvec(self, residual: np.ndarray) -> np.ndarray:
-        return self.matrix.T @ residual
+        return self.rows_t @ residual
+
+    def normal(self, target: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The Gram matrix ``G`` and ``D^T target - G start`` (normal equations of the update from ``start``): one
+        compiled pass for few columns, BLAS (``syrk``) for more."""
+        if self.columns <= COMPILED_DENSE_COLUMNS:
+            return kernels.dense_normal(self.rows_t, target, start)
+        gram = self.gram()
+        return gram, self.rmatvec(target) - gram @ start
+
+    def gradient(self, target: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """``D^T (target - D x)``, the residual taken from the design."""
+        return kernels.dense_gradient(self.rows_t, target, x)
 
     def compressed(self, target: np.ndarray) -> tuple[DenseDesign, np.ndarray]:
         return self, target
 
     def dense(self) -> np.ndarray:
-        return self.matrix
+        return self.rows_t.T
 
 
 class FactoredDesign:
@@ -189,6 +225,17 @@ class FactoredDesign:
     def rmatvec(self, residual: np.ndarray) -> np.ndarray:
         return kernels.factored_rmatvec(self.phi_t, self.index, self.F, np.ascontiguousarray(residual))
 
+    def normal(self, target: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The Gram matrix ``G`` and ``D^T target - G start``; for few columns in one compiled pass."""
+        if self.columns <= COMPILED_GRAM_COLUMNS:
+            return kernels.factored_normal(self.phi_t, self.index, self.F, target, start)
+        gram = self.gram()
+        return gram, self.rmatvec(target) - gram @ start
+
+    def gradient(self, target: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """``D^T (target - D x)``, the residual taken from the design."""
+        return kernels.factored_gradient(self.phi_t, self.index, self.F, target, np.ascontiguousarray(x, dtype=float))
+
     def compressed(self, target: np.ndarray) -> tuple[FactoredDesign, np.ndarray]:
         """The same least-squares problem with at most ``r`` rows per sample (:func:`kernels.compress`)."""
         if self.F.shape[0] <= self.F.shape[1]:
@@ -200,32 +247,35 @@ class FactoredDesign:
         return kernels.factored_rows(self.phi_t, self.index, self.F).reshape(self.columns, -1).T
 
 
-def _semi_normal(design, target: np.ndarray, ridge: float) -> np.ndarray | None:
-    """Refined, Jacobi-scaled semi-normal equations (module doc), or None when ill-conditioned."""
-    gram = design.gram()
-    norms2 = gram.diagonal()
-    active = norms2 > 1e-24 * norms2.max(initial=0.0)
+def _semi_normal(design, target: np.ndarray, ridge: float, start: np.ndarray) -> np.ndarray | None:
+    """Refined, Jacobi-scaled semi-normal equations for the update from ``start`` (module doc), or None when too
+    ill-conditioned."""
+    gram, rhs = design.normal(target, start)
+    active, scale, scaled, norm = kernels.scaled_system(gram, ridge)
     x = np.zeros(design.columns)
-    if not active.any():
+    if active.size == 0:
         return x
-    scale = 1.0 / np.sqrt(norms2[active])
-    scaled = (gram if active.all() else gram[np.ix_(active, active)]) * np.outer(scale, scale)
-    if ridge > 0:
-        scaled[np.diag_indices_from(scaled)] += ridge * scale**2
-    factor, info = lapack.dpotrf(scaled)
+    factor, info = lapack.dpotrf(scaled, overwrite_a=True)
     if info != 0:
         return None
-    rcond, info = lapack.dpocon(factor, np.abs(scaled).sum(axis=0).max())
-    if info != 0 or not rcond >= RCOND_MIN:
+    rcond, info = lapack.dpocon(factor, norm)
+    if info != 0 or not rcond >= RCOND_EXTENDED:
         return None
 
-    def step(gradient: np.ndarray) -> None:
-        x[active] += scale * lapack.dpotrs(factor, scale * gradient[active])[0]
+    def step(gradient: np.ndarray) -> float:
+        solution = lapack.dpotrs(factor, kernels.gather_scaled(gradient, active, scale), overwrite_b=True)[0]
+        return kernels.scatter_scaled(x, active, scale, solution)
 
-    step(design.rmatvec(target))
-    for _ in range(_refinement_steps(rcond)):
-        step(design.rmatvec(target - design.matvec(x)) - ridge * x)
-    return x
+    def refine() -> float:
+        gradient = design.gradient(target, start + x)
+        return step(gradient - ridge * x if ridge > 0 else gradient)
+
+    step(rhs)
+    if rcond >= RCOND_MIN:
+        for _ in range(_refinement_steps(rcond)):
+            refine()
+        return x
+    return x if _refined_until_stagnation(refine, x) else None
 
 
 def _refinement_steps(rcond: float) -> int:
@@ -236,6 +286,19 @@ def _refinement_steps(rcond: float) -> int:
     """
     factor = EPS / rcond
     return next((steps for steps in range(2) if factor ** (steps + 1) <= REFINED_ERROR), 2)
+
+
+def _refined_until_stagnation(refine, x: np.ndarray) -> bool:
+    """Refinement steps of an ill-conditioned problem (``RCOND_EXTENDED <= rcond < RCOND_MIN``) until a step no
+    longer shrinks by ``STAGNATION_FACTOR`` or falls below ``REFINED_ERROR ||x||``; True when the last step is below
+    ``ACCEPTED_ERROR ||x||`` (the attainable accuracy is about ``eps kappa(DS)``, at most ``1e-9`` here)."""
+    previous = np.inf
+    for _ in range(EXTENDED_STEPS):
+        size = refine()
+        if size <= REFINED_ERROR * np.linalg.norm(x) or size > STAGNATION_FACTOR * previous:
+            break
+        previous = size
+    return size <= ACCEPTED_ERROR * np.linalg.norm(x)
 
 
 def _qr_min_norm(design: np.ndarray, target: np.ndarray, ridge: float) -> np.ndarray:
@@ -272,17 +335,21 @@ def _triangle(a: np.ndarray) -> np.ndarray:
     return np.triu(factored[:columns])
 
 
-def least_squares(design, target: np.ndarray, ridge: float = 0.0) -> np.ndarray:
-    """``argmin_x ||target - design x||^2 + ridge ||x||^2``, min-norm when rank deficient (module doc).
+def least_squares(design, target: np.ndarray, ridge: float = 0.0, start: np.ndarray | None = None) -> np.ndarray:
+    """The update ``x`` minimising ``||target - design (start + x)||^2 + ridge ||x||^2`` (``start`` defaults to 0),
+    min-norm when rank deficient (module doc).
 
     ``design`` is a matrix, a :class:`DenseDesign` or a :class:`FactoredDesign` (``target`` of its residual shape).
+    The semi-normal path never forms ``target - design start``: its first gradient is
+    ``design^T target - G start`` with the Gram matrix ``G`` it needs anyway.
     """
     if isinstance(design, np.ndarray):
         design = DenseDesign(design)
-    solution = _semi_normal(design, target, ridge)
+    start = np.zeros(design.columns) if start is None else start
+    solution = _semi_normal(design, target, ridge, start)
     if solution is None:
-        design, target = design.compressed(target)
-        solution = _qr_min_norm(design.dense(), target.ravel(), ridge)
+        design, residual = design.compressed(target - design.matvec(start))
+        solution = _qr_min_norm(design.dense(), residual.ravel(), ridge)
     if not np.all(np.isfinite(solution)):
         raise FloatingPointError("local least-squares solution is not finite; try a positive ridge")
     return solution
@@ -321,8 +388,17 @@ def solve_core(left, psi: np.ndarray, right, mask: np.ndarray, current: np.ndarr
         raise ValueError("exactly one side of a local problem must be common to all its equations")
     design, target = _local_design(left, psi, right, mask)
     core = current.copy()
-    core[mask] += least_squares(design, target - design.matvec(current[mask]), ridge)
+    core[mask] += least_squares(design, target, ridge, start=current[mask])
     return core
+
+
+@functools.lru_cache(maxsize=256)
+def _block_entries(spans: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the entries of a block-diagonal matrix with blocks ``start:stop``."""
+    pairs = [(p, q) for start, stop in spans for p in range(start, stop) for q in range(start, stop)]
+    rows, cols = np.array(pairs, dtype=np.int64).T
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
 
 
 def solve_gauge(a: np.ndarray, b: np.ndarray, y: np.ndarray, blocks, ridge: float = 0.0) -> np.ndarray:
@@ -332,8 +408,7 @@ def solve_gauge(a: np.ndarray, b: np.ndarray, y: np.ndarray, blocks, ridge: floa
     solution closest to the identity is returned, so directions the data do not determine are left unchanged.
     """
     r = a.shape[0]
-    pairs = [(p, q) for blk in blocks for p in range(blk.start, blk.stop) for q in range(blk.start, blk.stop)]
-    rows, cols = np.array(pairs).T
+    rows, cols = _block_entries(tuple((blk.start, blk.stop) for blk in blocks))
     design = (a[rows] * b[cols]).T
     u = np.eye(r)
     u[rows, cols] += least_squares(design, y - np.einsum("rn,rn->n", a, b), ridge)

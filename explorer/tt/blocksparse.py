@@ -13,7 +13,7 @@ import json
 import numpy as np
 from scipy.linalg import lapack
 
-from explorer.tt.contraction import apply_left, compiled
+from explorer.tt.contraction import apply_left, compiled_small
 from explorer.tt.structure import BlockStructure
 
 __all__ = ["BlockSparseTT", "block_qr", "block_lq", "random_core", "random_cores"]
@@ -35,7 +35,7 @@ def _thin_qr(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, r
 
 
-@compiled
+@compiled_small
 def _block_columns_qr(flat, mask, starts, stops):
     """QR of every block column ``flat[rows, start:stop]`` (rows: the allowed ones of the block), compiled.
 
