@@ -172,9 +172,12 @@ def study_targets(quick: bool, systems: list[str] | None = None, seeds: list[int
 
 
 def study_speed(quick: bool) -> list[dict]:
-    """10 GMWS sweeps on all cores (the learner's default threads) and on one; growth of a sweep's time in N and d."""
-    rows = [run_point({"study": "10 sweeps", "system": "fput", "d": 50, "N": 2000,
-                       "learner": _fput_learner("random", sweeps=10, threads=threads)}) for threads in (None, 1)]
+    """10 GMWS sweeps on all cores (the learner's default threads) and on one, each three times in fresh processes
+    (this machine's speed varies by +-20% from run to run); growth of a sweep's time in N and d."""
+    repeats = 1 if quick else 3
+    rows = [run_point({"study": "10 sweeps", "system": "fput", "d": 50, "N": 2000, "run": run,
+                       "learner": _fput_learner("random", sweeps=10, threads=threads)})
+            for threads in (None, 1) for run in range(repeats)]
     sizes_n = [500, 2000] if quick else [500, 1000, 2000, 4000, 8000]
     sizes_d = [10, 50] if quick else [10, 20, 50, 100, 200]
     rows += [run_point({"study": "vs N", "system": "fput", "d": 50, "N": n,
@@ -188,6 +191,10 @@ def study_speed(quick: bool) -> list[dict]:
                   "warm_up_seconds", "residuum", "peak_mb"])
     _growth(rows, "vs N", "N")
     _growth(rows, "vs d", "d")
+    for threads in sorted({r["threads"] for r in rows if r["study"] == "10 sweeps" and "threads" in r}):
+        fits = [r["fitting_seconds"] for r in rows if r["study"] == "10 sweeps" and r.get("threads") == threads]
+        print(f"10 sweeps on {threads} thread(s): best {min(fits):.2f} s, median {np.median(fits):.2f} s "
+              f"of {len(fits)} runs")
     return rows
 
 

@@ -149,10 +149,14 @@ def _assert_normal_equations(design, dense, target, start):
 
 
 @pytest.mark.parametrize("columns", [COMPILED_DENSE_COLUMNS - 3, COMPILED_DENSE_COLUMNS + 9])
-def test_formed_design_normal_equations_on_both_paths(columns):
+def test_formed_design_normal_equations_on_every_path(columns):
+    """Compiled (few columns, stored transposed) and BLAS paths give the same normal equations and gradient."""
     rng = np.random.default_rng(8)
     matrix = rng.standard_normal((70, columns))
-    _assert_normal_equations(DenseDesign(matrix), matrix, rng.standard_normal(70), rng.standard_normal(columns))
+    target, start = rng.standard_normal(70), rng.standard_normal(columns)
+    for layout in (matrix, np.ascontiguousarray(matrix.T).T):
+        _assert_normal_equations(DenseDesign(layout), matrix, target, start)
+    assert DenseDesign(matrix.T.copy().T).transposed and not DenseDesign(matrix).transposed
 
 
 def test_rank_deficient_factored_problem_gets_the_min_norm_solution_of_the_formed_design():

@@ -142,41 +142,48 @@ def _compressed(F: np.ndarray, t: np.ndarray) -> Sums:
 
 
 class DenseDesign:
-    """An explicit design matrix ``(rows, m)``, stored transposed (``rows_t``, contiguous rows of one column)."""
+    """An explicit design matrix ``(rows, m)``.
+
+    The sweep forms its designs transposed (``matrix.T`` C-contiguous, one column per row of memory); those take the
+    compiled paths of :mod:`explorer.learning.kernels`, any other layout BLAS.
+    """
 
     def __init__(self, matrix: np.ndarray):
-        self.rows_t = np.ascontiguousarray(matrix.T, dtype=np.float64)
+        self.matrix = np.asarray(matrix, dtype=np.float64)
+        self.transposed = self.matrix.T.flags.c_contiguous
 
     @property
     def columns(self) -> int:
-        return self.rows_t.shape[0]
+        return self.matrix.shape[1]
 
     def gram(self) -> np.ndarray:
-        return self.rows_t @ self.rows_t.T
+        return self.matrix.T @ self.matrix
 
     def matvec(self, x: np.ndarray) -> np.ndarray:
-        return x @ self.rows_t
+        return self.matrix @ x
 
     def rmatvec(self, residual: np.ndarray) -> np.ndarray:
-        return self.rows_t @ residual
+        return self.matrix.T @ residual
 
     def normal(self, target: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The Gram matrix ``G`` and ``D^T target - G start`` (normal equations of the update from ``start``): one
-        compiled pass for few columns, BLAS (``syrk``) for more."""
-        if self.columns <= COMPILED_DENSE_COLUMNS:
-            return kernels.dense_normal(self.rows_t, target, start)
+        compiled pass for few columns stored transposed, BLAS (``syrk``) otherwise."""
+        if self.transposed and self.columns <= COMPILED_DENSE_COLUMNS:
+            return kernels.dense_normal(self.matrix.T, target, start)
         gram = self.gram()
         return gram, self.rmatvec(target) - gram @ start
 
     def gradient(self, target: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``D^T (target - D x)``, the residual taken from the design."""
-        return kernels.dense_gradient(self.rows_t, target, x)
+        if self.transposed:
+            return kernels.dense_gradient(self.matrix.T, target, x)
+        return self.rmatvec(target - self.matvec(x))
 
     def compressed(self, target: np.ndarray) -> tuple[DenseDesign, np.ndarray]:
         return self, target
 
     def dense(self) -> np.ndarray:
-        return self.rows_t.T
+        return self.matrix
 
 
 class FactoredDesign:
