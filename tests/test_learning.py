@@ -306,6 +306,21 @@ def test_threads_share_the_problems_of_a_mode_without_changing_the_result(method
         np.testing.assert_array_equal(second.cores[key], core)
 
 
+@pytest.mark.parametrize("failing", ["solve_gauge", "block_qr"])
+def test_an_error_in_any_lane_reaches_the_caller(monkeypatch, failing):
+    """The gauge fit runs on lane 1, orthogonalisation on every lane: the error itself is raised, nothing hangs."""
+    from explorer.learning import als
+
+    def fail(*args, **kwargs):
+        raise FloatingPointError(f"{failing} failed")
+
+    monkeypatch.setattr(als, failing, fail)
+    system, X, Y, _, _ = _fput_data(8, 100)
+    learner = Learner(init="random", init_noise=0.05, sweeps=1, threads=3)
+    with pytest.raises(FloatingPointError, match=failing):
+        list(learner.iterate(X, Y, domain=system.domain))
+
+
 def test_thread_count_defaults_to_the_available_cores():
     assert 1 <= Learner().thread_count() <= 4
     assert Learner(threads=3).thread_count() == 3

@@ -139,7 +139,7 @@ def _windows_starting(d: int, lint: int, mode: int) -> range:
 
 
 class _Aborted(Exception):
-    """Another lane of the half-sweep failed."""
+    """Another lane of the half-sweep failed (its own error is the one raised to the caller)."""
 
 
 class _Progress:
@@ -203,10 +203,14 @@ class _RightSweep:
         helpers = [self.pool.submit(self._lane, k, lanes, progress) for k in range(1, lanes)]
         try:
             self._lane(0, lanes, progress)
+        except _Aborted:
+            pass
         finally:
             wait(helpers)
         for helper in helpers:
-            helper.result()
+            error = helper.exception()
+            if error is not None and not isinstance(error, _Aborted):
+                raise error
         return self.gauges
 
     def _lane(self, lane: int, lanes: int, progress: _Progress) -> None:
@@ -219,7 +223,8 @@ class _RightSweep:
                     self._left_outside(m)
                     for e in _windows_starting(d, lint, m + 1):
                         self.window_left[e] = self.prefix
-                progress.wait(0, m - 1)
+                if lane:
+                    progress.wait(0, m - 1)
                 for t in range(2, 2 * lint + 3):
                     e = m - t + lint + 2
                     if 0 <= e < d and e % lanes == lane:
