@@ -27,7 +27,8 @@ GROUNDSTATE_RESULTS = ("energy", "energy_dp", "exact", "error", "error_dp", "net
 def learning_experiment(point: dict) -> LearningExperiment:
     """The :class:`LearningExperiment` of a learning point: the preset's learner with the point's settings.
 
-    One ``seed`` seeds both the data and the initialisation, as in ``explorer learn --seed``.
+    One ``seed`` seeds both the data and the initialisation, as in ``explorer learn --seed``. The learner runs on
+    one thread, since each worker owns one core (the law does not depend on the thread count).
     """
     experiment = LearningExperiment(
         system=point["system"],
@@ -46,6 +47,7 @@ def learning_experiment(point: dict) -> LearningExperiment:
         init=point["init"],
         method=point["method"],
         seed=point["seed"],
+        threads=1,
     )
     experiment.learner.param.update(**settings)
     return experiment
