@@ -53,7 +53,12 @@ def test_selection_table_eq41():
 
 
 @pytest.mark.parametrize("lint", [0, 1, 2])
-def test_shared_evaluation_equals_per_equation_trains(lint):
+@pytest.mark.parametrize("block", [4, 4096])
+def test_shared_evaluation_equals_per_equation_trains(lint, block, monkeypatch):
+    """Blocks of samples (the last one partial) give the values of each equation's own tensor train."""
+    from explorer.learning import law as law_module
+
+    monkeypatch.setattr(law_module, "EVALUATION_BLOCK", block)
     law = _random_law(d=7, lint=lint)
     features = np.random.default_rng(3).uniform(-1, 1, (11, 7, 4))
     shared = law.evaluate_features(features)

@@ -25,6 +25,10 @@ Core = tuple[int, int]
 """Key of a core: ``(mode, type)`` with a 0-based mode and a 1-based activation type."""
 
 
+EVALUATION_BLOCK = 4096
+"""Samples per block when a law is evaluated (:meth:`SelfSimilarLaw.evaluate_features`)."""
+
+
 @dataclass
 class SelfSimilarLaw:
     """Cores ``C_l^{(t)}`` of a self-similar block-sparse TT law and the dictionary they act on.
@@ -77,10 +81,24 @@ class SelfSimilarLaw:
         return self.evaluate_features(self.dictionary.evaluate(X))
 
     def evaluate_features(self, features: np.ndarray) -> np.ndarray:
-        """All equations at features ``(N, d, p)`` with the shared prefix and suffix chains; returns ``(N, d)``."""
-        d, lint = self.modes, self.interaction_length
+        """All equations at features ``(N, d, p)``; returns ``(N, d)``.
+
+        Samples are evaluated in blocks of ``EVALUATION_BLOCK``, so the prefix and suffix chains of a large test set
+        take ``O(d r EVALUATION_BLOCK)`` memory instead of ``O(d r N)``.
+        """
         n = features.shape[0]
-        feats = np.ascontiguousarray(features.transpose(1, 2, 0))
+        out = np.empty((n, self.modes))
+        for start in range(0, n, EVALUATION_BLOCK):
+            block = features[start : start + EVALUATION_BLOCK]
+            out[start : start + block.shape[0]] = self._evaluate_block(
+                np.ascontiguousarray(block.transpose(1, 2, 0))
+            )
+        return out
+
+    def _evaluate_block(self, feats: np.ndarray) -> np.ndarray:
+        """All equations at samples-last features ``(d, p, n)`` with the shared prefix and suffix chains."""
+        d, lint = self.modes, self.interaction_length
+        n = feats.shape[2]
         prefix = [np.ones((1, n))]
         for m in range(d):
             if (m, LEFT_TYPE) not in self.cores:
