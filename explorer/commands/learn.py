@@ -3,6 +3,8 @@
 With ``--json`` the last line of stdout is one JSON object with at least ``residuum`` (final test residuum),
 ``residuum_per_sweep``, ``seconds``, ``sweep_seconds`` and ``parameters``. ``--equations`` prints the learned
 law term by term (monomials for polynomial dictionaries) and adds them to the JSON object as ``equations``.
+The run keeps BLAS to one thread (set once, before any sweep starts): the sweep's own threads share the local
+problems, whose many small products BLAS threads only slow down.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
+
+from threadpoolctl import threadpool_limits
 
 from explorer.learning.equations import format_equations
 from explorer.learning.experiment import LearningExperiment
@@ -98,13 +102,14 @@ def run(args) -> int:
     experiment = build_experiment(args)
     start = time.perf_counter()
     reports = []
-    for report in experiment.iterate():
-        reports.append(report)
-        test = "-" if report.test_residuum is None else f"{report.test_residuum:.3e}"
-        print(
-            f"sweep {report.sweep:3d}  train {report.train_residual:.3e}  test {test}  {report.seconds:.2f} s",
-            flush=True,
-        )
+    with threadpool_limits(limits=1, user_api="blas"):
+        for report in experiment.iterate():
+            reports.append(report)
+            test = "-" if report.test_residuum is None else f"{report.test_residuum:.3e}"
+            print(
+                f"sweep {report.sweep:3d}  train {report.train_residual:.3e}  test {test}  {report.seconds:.2f} s",
+                flush=True,
+            )
     seconds = time.perf_counter() - start
     law = reports[-1].law
     if args.save:

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from explorer.learning.als import Chain, half_sweep
 from explorer.learning.law import SelfSimilarLaw, relative_residual
@@ -152,8 +151,9 @@ def als_sweeps(
 
     Each half-sweep records the environments the next one needs from its far side, so only the very first
     half-sweep computes them from the cores (again after any core of ``law`` is replaced between sweeps).
-    ``threads`` threads share the independent local problems of each mode; BLAS runs single-threaded during a
-    sweep (its own threads only slow down the many small products of the local problems).
+    ``threads`` threads share the independent local problems of each mode. BLAS keeps its own threading (changing
+    it here would race with other threads calling BLAS, e.g. the dashboard's sessions); the command line runs
+    with one BLAS thread, which is faster for the many small products of the local problems.
     """
     stop = stop or StopRule()
     features = law.dictionary.evaluate(X)
@@ -165,8 +165,7 @@ def als_sweeps(
     start = time.perf_counter()
     for sweep in range(1, stop.sweeps + 1):
         t0 = time.perf_counter()
-        with threadpool_limits(limits=1, user_api="blas"):
-            gauges, far = _sweep(law, samples_last, targets, gauge, ridge, carried.valid_for(law), threads)
+        gauges, far = _sweep(law, samples_last, targets, gauge, ridge, carried.valid_for(law), threads)
         carried = _CarriedFarSide(far, dict(law.cores))
         seconds = time.perf_counter() - t0
         history.append(relative_residual(law.evaluate_features(features), Y))
