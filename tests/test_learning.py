@@ -481,3 +481,15 @@ def test_window_start_is_exact_from_very_few_samples():
     system, X, Y, X_test, F_test = _fput_data(50, 30)
     reports = list(Learner(sweeps=1).iterate(X, Y, domain=system.domain, X_test=X_test, F_test=F_test))
     assert reports[-1].test_residuum <= 1e-10
+
+
+def test_kernels_are_warmed_up_once_per_process():
+    import time
+
+    from explorer.learning.learner import _WARM, warm_up_kernels
+
+    warm_up_kernels()
+    assert _WARM["done"]
+    start = time.perf_counter()
+    warm_up_kernels()
+    assert time.perf_counter() - start < 0.01

@@ -17,6 +17,7 @@ least squares on the products of features of its window, turned into cores by a 
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 import param
@@ -27,7 +28,7 @@ from explorer.learning.sweeps import StopRule, als_sweeps
 from explorer.learning.window import window_regression_law
 from explorer.tt.structure import BlockStructure
 
-__all__ = ["Learner", "METHODS"]
+__all__ = ["Learner", "METHODS", "warm_up_kernels"]
 
 METHODS = ("gmws", "shared", "independent", "dense")
 
@@ -162,3 +163,23 @@ class Learner(param.Parameterized):
         """Run all sweeps and return the learned law (``predict``, ``history``, ``save``)."""
         reports = list(self.iterate(X, Y, **kwargs))
         return reports[-1].law
+
+
+_WARM = {"done": False, "lock": threading.Lock()}
+
+
+def warm_up_kernels() -> None:
+    """Load the learner's compiled kernels (compiling them on the first run after an install) once per process.
+
+    One sweep of a 4-mode FPUT problem on two threads. The dashboard calls it before it builds its first page:
+    compiling holds the GIL for seconds, which must not happen while sessions stream results over their websockets.
+    """
+    with _WARM["lock"]:
+        if _WARM["done"]:
+            return
+        rng = np.random.default_rng(0)
+        X = rng.uniform(-1.0, 1.0, (60, 4))
+        Y = np.roll(X, 1, axis=1) - 2.0 * X + np.roll(X, -1, axis=1) + 0.5 * X**3
+        for method in ("gmws", "shared"):
+            Learner(method=method, init="random", init_noise=0.05, sweeps=1, threads=2).fit(X, Y)
+        _WARM["done"] = True

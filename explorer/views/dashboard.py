@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import panel as pn
 
+from explorer.learning.learner import warm_up_kernels
 from explorer.views.epsnet import EpsnetPage
 from explorer.views.gauge import GaugePage
 from explorer.views.learn import LearnPage
@@ -72,11 +73,13 @@ class Dashboard:
 
 
 def dashboard() -> pn.Column:
-    """A new dashboard (one per browser session)."""
+    """A new dashboard (one per browser session); the first one of a process warms the learner's kernels up."""
+    warm_up_kernels()
     return Dashboard().panel
 
 
 def page_view(name: str) -> pn.Column:
-    """One page on its own, with the dashboard's header."""
+    """One page on its own, with the dashboard's header (the first page of a process warms the kernels up)."""
+    warm_up_kernels()
     page = PAGES[name](SessionState())
     return pn.Column(_header(f"{TITLE}: {page.title}"), page.panel, sizing_mode="stretch_width")
