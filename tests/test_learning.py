@@ -486,10 +486,10 @@ def test_window_start_is_exact_from_very_few_samples():
 def test_kernels_are_warmed_up_once_per_process():
     import time
 
-    from explorer.learning.learner import _WARM, warm_up_kernels
+    from explorer.learning.learner import _WARMED_UP, warm_up_kernels
 
     warm_up_kernels()
-    assert _WARM["done"]
+    assert _WARMED_UP.is_set()
     start = time.perf_counter()
     warm_up_kernels()
     assert time.perf_counter() - start < 0.01

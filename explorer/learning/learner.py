@@ -165,7 +165,8 @@ class Learner(param.Parameterized):
         return reports[-1].law
 
 
-_WARM = {"done": False, "lock": threading.Lock()}
+_WARM_UP_LOCK = threading.Lock()
+_WARMED_UP = threading.Event()
 
 
 def warm_up_kernels() -> None:
@@ -174,12 +175,12 @@ def warm_up_kernels() -> None:
     One sweep of a 4-mode FPUT problem on two threads. The dashboard calls it before it builds its first page:
     compiling holds the GIL for seconds, which must not happen while sessions stream results over their websockets.
     """
-    with _WARM["lock"]:
-        if _WARM["done"]:
+    with _WARM_UP_LOCK:
+        if _WARMED_UP.is_set():
             return
         rng = np.random.default_rng(0)
         X = rng.uniform(-1.0, 1.0, (60, 4))
         Y = np.roll(X, 1, axis=1) - 2.0 * X + np.roll(X, -1, axis=1) + 0.5 * X**3
         for method in ("gmws", "shared"):
             Learner(method=method, init="random", init_noise=0.05, sweeps=1, threads=2).fit(X, Y)
-        _WARM["done"] = True
+        _WARMED_UP.set()

@@ -141,6 +141,12 @@ def _compressed(F: np.ndarray, t: np.ndarray) -> Sums:
     return Sums(*kernels.compress(F, t))
 
 
+def _normal_equations(design, target: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``G`` and ``D^T target - G start`` from a design's own Gram matrix and product (the BLAS paths)."""
+    gram = design.gram()
+    return gram, design.rmatvec(target) - gram @ start
+
+
 class DenseDesign:
     """An explicit design matrix ``(rows, m)``.
 
@@ -170,8 +176,7 @@ class DenseDesign:
         compiled pass for few columns stored transposed, BLAS (``syrk``) otherwise."""
         if self.transposed and self.columns <= COMPILED_DENSE_COLUMNS:
             return kernels.dense_normal(self.matrix.T, target, start)
-        gram = self.gram()
-        return gram, self.rmatvec(target) - gram @ start
+        return _normal_equations(self, target, start)
 
     def gradient(self, target: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``D^T (target - D x)``, the residual taken from the design."""
@@ -236,8 +241,7 @@ class FactoredDesign:
         """The Gram matrix ``G`` and ``D^T target - G start``; for few columns in one compiled pass."""
         if self.columns <= COMPILED_GRAM_COLUMNS:
             return kernels.factored_normal(self.phi_t, self.index, self.F, target, start)
-        gram = self.gram()
-        return gram, self.rmatvec(target) - gram @ start
+        return _normal_equations(self, target, start)
 
     def gradient(self, target: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``D^T (target - D x)``, the residual taken from the design."""

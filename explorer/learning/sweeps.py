@@ -106,8 +106,7 @@ def _chain(law: SelfSimilarLaw, features: np.ndarray, targets: np.ndarray) -> Ch
 
 def _sweep(law: SelfSimilarLaw, features, targets, gauge: bool, ridge: float, far=None, threads: int = 1):
     """One sweep (right, then left half-sweep) on samples-last ``features`` ``(d, p, N)`` and ``targets``
-    ``(d, N)``; returns the gauges and the far side of
-    the next sweep's first half-sweep."""
+    ``(d, N)``; returns the gauges and the far side of the next sweep's first half-sweep."""
     chain = _chain(law, features, targets)
     right, far = half_sweep(chain, gauge, ridge, far, threads)
     gauges = [dict(g, side="right") for g in right]

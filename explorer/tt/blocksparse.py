@@ -11,28 +11,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from scipy.linalg import lapack
 
 from explorer.tt.contraction import apply_left, compiled_small
 from explorer.tt.structure import BlockStructure
 
 __all__ = ["BlockSparseTT", "block_qr", "block_lq", "random_core", "random_cores"]
-
-
-def _thin_qr(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Reduced Householder QR of a small matrix by LAPACK ``dgeqrf``/``dorgqr`` (as ``numpy.linalg.qr``, without
-    its per-call overhead)."""
-    k = min(a.shape)
-    if k == 0:
-        return np.zeros((a.shape[0], 0)), np.zeros((0, a.shape[1]))
-    factored, tau, _, info = lapack.dgeqrf(a)
-    q, _, info_q = lapack.dorgqr(factored[:, :k], tau)
-    if info or info_q:
-        raise np.linalg.LinAlgError(f"QR of a {a.shape} block failed (dgeqrf info={info}, dorgqr info={info_q})")
-    r = factored[:k].copy()
-    for row in range(1, k):
-        r[row, :row] = 0.0
-    return q, r
 
 
 @compiled_small
@@ -60,6 +43,13 @@ def _block_columns_qr(flat, mask, starts, stops):
     return q, rmat
 
 
+def _block_columns(flat: np.ndarray, mask: np.ndarray, blocks) -> tuple[np.ndarray, np.ndarray]:
+    """``flat = Q R`` with one QR per block column (:func:`_block_columns_qr`) for the blocks of its columns."""
+    starts = np.array([b.start for b in blocks], dtype=np.int64)
+    stops = np.array([b.stop for b in blocks], dtype=np.int64)
+    return _block_columns_qr(np.ascontiguousarray(flat, dtype=np.float64), np.ascontiguousarray(mask), starts, stops)
+
+
 def block_qr(core: np.ndarray, structure: BlockStructure, l: int) -> tuple[np.ndarray, np.ndarray]:
     """Left-orthogonalise core ``l``: ``core = Q R`` along its right index, block by block.
 
@@ -67,30 +57,16 @@ def block_qr(core: np.ndarray, structure: BlockStructure, l: int) -> tuple[np.nd
     ``R`` of shape ``(r_l, r_l)``.
     """
     r0, p, r1 = core.shape
-    blocks = structure.blocks[l + 1]
-    starts = np.array([b.start for b in blocks], dtype=np.int64)
-    stops = np.array([b.stop for b in blocks], dtype=np.int64)
-    q, rmat = _block_columns_qr(
-        np.ascontiguousarray(core, dtype=np.float64).reshape(r0 * p, r1), structure.masks[l].reshape(r0 * p, r1),
-        starts, stops,
-    )
+    q, rmat = _block_columns(core.reshape(r0 * p, r1), structure.masks[l].reshape(r0 * p, r1), structure.blocks[l + 1])
     return q.reshape(r0, p, r1), rmat
 
 
 def block_lq(core: np.ndarray, structure: BlockStructure, l: int) -> tuple[np.ndarray, np.ndarray]:
-    """Right-orthogonalise core ``l``: ``core = L Q`` along its left index, block by block (``L`` block diagonal)."""
+    """Right-orthogonalise core ``l``: ``core = L Q`` along its left index, block by block (``L`` block diagonal):
+    the block QR of the transposed unfolding ``(p r_l) x r_{l-1}``."""
     r0, p, r1 = core.shape
-    mask = structure.masks[l].reshape(r0, p * r1)
-    flat = core.reshape(r0, p * r1)
-    q = np.zeros_like(flat)
-    lmat = np.zeros((r0, r0))
-    for block in structure.blocks[l]:
-        cols = np.flatnonzero(mask[block.start])
-        qb, rb = _thin_qr(flat[block.slice, cols].T)
-        k = qb.shape[1]
-        q[block.start : block.start + k, cols] = qb.T
-        lmat[block.slice, block.start : block.start + k] = rb.T
-    return q.reshape(r0, p, r1), lmat
+    q, rmat = _block_columns(core.reshape(r0, p * r1).T, structure.masks[l].reshape(r0, p * r1).T, structure.blocks[l])
+    return q.T.reshape(r0, p, r1), rmat.T
 
 
 def random_core(mask: np.ndarray, rng: np.random.Generator, noise: float = 0.05) -> np.ndarray:
