@@ -13,6 +13,8 @@ the very first run after an install or a change of the kernels). Studies:
   pysindy   pysindy alone at larger d (memory permitting)
   solver    the local least-squares solver: refined semi-normal equations vs QR, on the shapes of real sweeps
   gram      the Gram matrix of a core shared by many equations: factored (grouped) vs formed design
+  capacity  dipoles d=50, N=1000: learned residuum against the lower bound of any law with that rho and window
+            (explorer.learning.capacity), windows 3, 7, 11, 19 and rho = 3, 4, 5
 
 Each study prints one table and, as its last line, one JSON object with every figure.
 Usage: python benchmarks/learning.py STUDY [--quick]
@@ -54,8 +56,9 @@ def _warm_up(spec: dict) -> float:
     """One sweep of the same learner on a small chain, so that the compiled kernels are loaded (or compiled, on a
     first run) before the clock starts; returns its seconds (a one-off cost per process)."""
     start = time.perf_counter()
-    experiment = _experiment(spec, min(spec["d"], 6), 200, 200)
-    experiment.learner.param.update(sweeps=1)
+    modes = min(spec["d"], 6)
+    experiment = _experiment(spec, modes, 200, 200)
+    experiment.learner.param.update(sweeps=1, interaction_length=min(experiment.learner.interaction_length, modes - 1))
     list(experiment.iterate())
     return time.perf_counter() - start
 
@@ -112,8 +115,8 @@ def _child(spec: dict, queue) -> None:
     try:
         row = _pysindy(spec) if spec.get("method") == "pysindy" else _ours(spec)
         row["peak_mb"] = _peak_mb()
-    except MemoryError as exc:
-        row = {"error": f"MemoryError: {exc}"}
+    except Exception as exc:  # noqa: BLE001 - a failed point is a result to report, not a hung study
+        row = {"error": f"{type(exc).__name__}: {exc}"}
     queue.put(row)
 
 
@@ -351,7 +354,32 @@ def study_gram(quick: bool) -> list[dict]:
     return rows
 
 
+SEED_FIGURE_2 = {1: 1.5e-3, 3: 1.7e-4}
+"""The seed's dipole residua at rho=3 (ALGORITHMS.md A8), keyed by the L of eq. 41 that A5 reads its labels as."""
+
+
+def study_capacity(quick: bool) -> list[dict]:
+    """Dipoles: what GMWS learns (8 sweeps, the seed's Fig. 2 protocol) against what any law can reach."""
+    from explorer.learning.capacity import pair_coupling_bound
+    from explorer.systems import make_system
+
+    d, lengths, sizes = (20, (1, 3), (3, 5)) if quick else (50, (1, 3, 5, 9), (3, 4, 5))
+    couplings = make_system("dipoles", modes=d).couplings()
+    rows = []
+    for lint in lengths:
+        for rho in sizes:
+            spec = {"system": "dipoles", "d": d, "N": 1000, "window": 2 * lint + 1, "rho": rho,
+                    "learner": {"sweeps": 8, "block_size": rho, "interaction_length": lint}}
+            row = run_point(spec)
+            row["bound"] = pair_coupling_bound(couplings, lint, rho, iterations=200 if quick else 800)
+            row["seed"] = SEED_FIGURE_2.get(lint) if rho == 3 else None
+            rows.append(row)
+    _table(rows, ["window", "rho", "residuum", "bound", "seed", "seconds", "peak_mb"])
+    return rows
+
+
 STUDIES = {
+    "capacity": study_capacity,
     "targets": study_targets,
     "speed": study_speed,
     "scale": study_scale,

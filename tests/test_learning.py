@@ -1,5 +1,6 @@
 """Self-similar laws, local solves, ALS-GMWS and its baselines: exact references and end-to-end recovery."""
 
+import itertools
 import json
 
 import numpy as np
@@ -27,7 +28,7 @@ from explorer.learning.selection import (
     selection_table,
 )
 from explorer.learning.sweeps import StopRule
-from explorer.learning.window import fput_law, window_regression_law
+from explorer.learning.window import fput_law, window_multi_indices, window_regression_law
 from explorer.systems import make_system
 from explorer.tt import BlockStructure
 
@@ -400,6 +401,32 @@ def test_window_regression_is_exact_for_local_polynomials():
     law = window_regression_law(st, dic, 1, dic.evaluate(X), Y)
     X_test = system.sample_states(2000, np.random.default_rng(1))
     assert law.residuum(X_test, system.law(X_test)) < 1e-10
+
+
+def test_window_multi_indices_are_the_allowed_rows_of_the_full_grid():
+    st = BlockStructure([0, 1, 2, 3], 6, 2, [1, 3])
+    grid = np.array(list(itertools.product(range(4), repeat=4)))
+    expected = grid[np.isin(grid.sum(axis=1), [1, 3])]
+    np.testing.assert_array_equal(window_multi_indices(st, 4), expected)
+
+
+@pytest.mark.slow
+def test_window_start_is_exact_for_a_pair_law_of_range_9():
+    """Window of 19 modes: 723 allowed products per equation (not 3**19); rho=2 holds the exact law."""
+    d, lint = 20, 9
+    couplings = make_system("dipoles", modes=d).couplings()
+    distance = np.abs(np.subtract.outer(np.arange(d), np.arange(d)))
+    couplings[distance > lint] = 0.0
+
+    def law(X):
+        s, c = np.sin(X), np.cos(X)
+        return s * (c @ couplings) - c * (s @ couplings)
+
+    rng = np.random.default_rng(3)
+    X, X_test = rng.uniform(-np.pi, np.pi, (900, d)), rng.uniform(-np.pi, np.pi, (2000, d))
+    learner = Learner(**(preset("dipoles") | dict(block_size=2, interaction_length=lint, sweeps=1, init_noise=0.0)))
+    fitted = learner.fit(X, law(X), domain=np.tile([-np.pi, np.pi], (d, 1)))
+    assert fitted.residuum(X_test, law(X_test)) < 1e-10
 
 
 def test_law_save_load_roundtrip(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 
 from explorer.tt import BlockSparseTT, BlockStructure
 from explorer.tt.blocksparse import block_lq, block_qr
-from explorer.tt.construct import pass_through_core, window_cores
+from explorer.tt.construct import pass_through_core, sparse_window_cores, window_cores
 
 
 def _dense_eval(tt: BlockSparseTT, features: np.ndarray) -> np.ndarray:
@@ -107,6 +107,27 @@ def test_window_cores_reproduce_polynomial_exactly():
     coeffs[degree > 3] = 0
     tt = BlockSparseTT(st, window_cores(coeffs, st, 0))
     np.testing.assert_allclose(tt.to_dense(), coeffs, atol=1e-12)
+
+
+def test_sparse_window_cores_never_form_the_full_tensor_of_a_wide_window():
+    """19 modes of {1, sin, cos} with total degree 2: 3**19 entries, of which 20 are nonzero."""
+    width = 19
+    st = BlockStructure([0, 1, 1], width, 8, [2])
+    rng = np.random.default_rng(2)
+    pairs = [(0, 4), (3, 18), (7, 8), (10, 12), (2, 15)]
+    indices = []
+    for a, b in pairs:
+        for fa in (1, 2):
+            for fb in (1, 2):
+                row = np.zeros(width, dtype=np.int64)
+                row[[a, b]] = fa, fb
+                indices.append(row)
+    values = rng.standard_normal(len(indices))
+    tt = BlockSparseTT(st, sparse_window_cores(np.array(indices), values, width, st, 0))
+    x = rng.uniform(-np.pi, np.pi, (50, width))
+    psi = np.stack([np.ones_like(x), np.sin(x), np.cos(x)], axis=-1)
+    expected = sum(v * psi[:, np.arange(width), idx].prod(axis=1) for v, idx in zip(values, indices, strict=True))
+    np.testing.assert_allclose(tt.evaluate(psi), expected, atol=1e-12)
 
 
 def test_pass_through_is_identity_on_blocks():

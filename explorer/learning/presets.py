@@ -6,10 +6,10 @@ chains: the noise gives those directions a start.
 
 Dipoles use ``rho = 5`` although the seed reports ``rho = 3``: the algebraic tail ``|k - l|^{-3}`` reaches the
 window through the shared outside chains, whose degree-1 block must carry sums of exponentials for ``sin`` and
-``cos`` alike (a pair of channels per exponential). With ``rho = 3`` our learner plateaus at a residuum of ~6e-3
-(window 3, d = 20 and 50, from every start we tried), with ``rho = 4`` at 1.0e-3 (window 3) and 2.0e-4 (window 7),
-with ``rho = 5`` at 7.8e-4 and 1.5e-4 (d = 50, N = 1000; benchmarks/RESULTS.md), below the seed's 1.5e-3 and
-1.7e-4.
+``cos`` alike (a pair of channels per exponential). No law with ``rho = 3`` reaches the residua the seed quotes
+for windows 3 and 7 (1.5e-3, 1.7e-4): :func:`explorer.learning.capacity.pair_coupling_bound` proves at least
+3.1e-3 and 5.0e-4 at d = 50, and our learner plateaus at 6.4e-3 and 1.1e-3. With ``rho = 4`` it reaches 1.0e-3
+(window 3) and 2.0e-4 (window 7), with ``rho = 5`` 8e-4 and 1.5e-4 (d = 50, N = 1000; benchmarks/RESULTS.md).
 
 Lennard-Jones runs with ``patience = 3``: its GMWS training residual often rises for a sweep or two before falling
 further (the seed runs a fixed 8 sweeps), which a patience of 1 would take for stagnation.

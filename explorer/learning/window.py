@@ -14,15 +14,13 @@ A law with interaction length :math:`L` whose :math:`f_k` depends only on the mo
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import scipy.linalg
 
 from explorer.dictionaries import Dictionary
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.selection import LEFT_TYPE, right_type, window
-from explorer.tt.construct import pass_through_core, window_cores
+from explorer.tt.construct import pass_through_core, sparse_window_cores, window_cores
 from explorer.tt.structure import BlockStructure
 
 __all__ = [
@@ -45,41 +43,56 @@ def _outside_cores(law: SelfSimilarLaw) -> None:
 
 
 def law_from_window_coefficients(structure, dictionary, interaction_length, coefficients) -> SelfSimilarLaw:
-    """Law whose ``f_e`` has coefficient tensor ``coefficients[e]`` over the modes of its window."""
+    """Law whose ``f_e`` has the dense coefficient tensor ``coefficients[e]`` over the modes of its window."""
+    return _law_from_windows(
+        structure, dictionary, interaction_length,
+        lambda e, modes: window_cores(coefficients[e], structure, modes.start),
+    )
+
+
+def _law_from_windows(structure, dictionary, interaction_length, cores_of) -> SelfSimilarLaw:
+    """Law with pass-through outside cores and window cores ``cores_of(e, modes)`` for every equation ``e``."""
     law = SelfSimilarLaw(structure, dictionary, interaction_length)
     _outside_cores(law)
-    for e, coeffs in enumerate(coefficients):
+    for e in range(structure.modes):
         modes = window(structure.modes, interaction_length, e)
-        for m, core in zip(modes, window_cores(coeffs, structure, modes.start), strict=True):
+        for m, core in zip(modes, cores_of(e, modes), strict=True):
             law.cores[(m, m - e + interaction_length + 2)] = core
     return law
 
 
 def window_multi_indices(structure: BlockStructure, width: int) -> np.ndarray:
-    """Multi-indices ``(i_1..i_W)`` over a window whose total degree ``sum w(i_j)`` is allowed."""
-    allowed = set(structure.total_degrees)
-    w = structure.degrees
-    grid = np.array(list(itertools.product(range(structure.size), repeat=width)), dtype=np.int64)
-    return grid[np.isin(w[grid].sum(axis=1), list(allowed))]
+    """Multi-indices ``(i_1..i_W)`` over a window whose total degree ``sum w(i_j)`` is allowed.
+
+    Built mode by mode, keeping only prefixes whose degree can still be allowed, so the cost follows the number of
+    allowed multi-indices (723 for a degree-2 law on 19 modes of ``{1, sin, cos}``), not ``p**W``.
+    """
+    w = np.asarray(structure.degrees)
+    allowed = np.asarray(sorted(structure.total_degrees))
+    top = allowed.max()
+    prefixes, degree = np.zeros((1, 0), dtype=np.int64), np.zeros(1, dtype=np.int64)
+    for _ in range(width):
+        grown = degree[:, None] + w[None, :]
+        keep, feature = np.nonzero(grown <= top)
+        prefixes = np.column_stack([prefixes[keep], feature])
+        degree = grown[keep, feature]
+    return prefixes[np.isin(degree, allowed)]
 
 
 def window_regression_law(
     structure, dictionary: Dictionary, interaction_length, features, Y
 ) -> SelfSimilarLaw:
     """Warm start: per-equation least squares on its window's products of features (min-norm)."""
-    d = structure.modes
-    coefficients = []
-    for e in range(d):
-        modes = window(d, interaction_length, e)
+
+    def cores_of(e, modes):
         idx = window_multi_indices(structure, len(modes))
         design = np.ones((features.shape[0], idx.shape[0]))
         for j, m in enumerate(modes):
             design *= features[:, m, idx[:, j]]
         coef = scipy.linalg.lstsq(design, Y[:, e], lapack_driver="gelsd", check_finite=False)[0]
-        tensor = np.zeros((structure.size,) * len(modes))
-        tensor[tuple(idx.T)] = coef
-        coefficients.append(tensor)
-    return law_from_window_coefficients(structure, dictionary, interaction_length, coefficients)
+        return sparse_window_cores(idx, coef, len(modes), structure, modes.start)
+
+    return _law_from_windows(structure, dictionary, interaction_length, cores_of)
 
 
 def monomial_change_of_basis(dictionary: Dictionary, mode: int = 0, modes: int = 1) -> np.ndarray:

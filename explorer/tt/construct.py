@@ -18,7 +18,7 @@ import numpy as np
 
 from explorer.tt.structure import BlockStructure
 
-__all__ = ["window_cores", "pass_through_core"]
+__all__ = ["window_cores", "sparse_window_cores", "pass_through_core"]
 
 
 def pass_through_core(structure: BlockStructure, mode: int, labels=None) -> np.ndarray:
@@ -51,34 +51,73 @@ def window_cores(coeffs: np.ndarray, structure: BlockStructure, start: int, tol:
     tol : float
         Singular values below ``tol`` times the largest of their label are dropped.
     """
-    w = structure.degrees
-    width = coeffs.ndim
-    state = {0: coeffs.reshape(1, -1)}
+    coeffs = np.asarray(coeffs, dtype=float)
+    indices = np.argwhere(coeffs != 0)
+    return sparse_window_cores(indices, coeffs[tuple(indices.T)], coeffs.ndim, structure, start, tol)
+
+
+def sparse_window_cores(indices, values, width: int, structure: BlockStructure, start: int, tol: float = 1e-13):
+    """:func:`window_cores` for coefficients given by their nonzero entries.
+
+    The labelled TT-SVD never forms the ``p**W`` tensor: the unfolding at each interface has one column per
+    distinct suffix multi-index that occurs, so wide windows (e.g. ``W = 19`` with a degree-2 law: 723 allowed
+    multi-indices against ``3**19``) cost what their nonzero coefficients cost.
+
+    Parameters
+    ----------
+    indices : array_like of int, shape (n, W)
+        Distinct multi-indices ``(i_1..i_W)`` of the nonzero coefficients.
+    values : array_like of float, shape (n,)
+    width : int
+        Window width ``W`` (so that an all-zero window still gets its ``W`` cores).
+    structure, start, tol
+        As in :func:`window_cores`.
+    """
+    indices = np.asarray(indices, dtype=np.int64).reshape(-1, width)
+    state = {0: (np.asarray(values, dtype=float)[None, :], indices)}
     cores = []
     for j in range(width):
-        mode = start + j
-        core = np.zeros(structure.masks[mode].shape)
-        left, right = _offsets(structure, mode), _offsets(structure, mode + 1)
-        new_state = {}
-        for b_label, blk_b in right.items():
-            rows, pieces = [], []
-            for a_label, mat in state.items():
-                for i in np.flatnonzero(a_label + w == b_label):
-                    rest = mat.reshape(mat.shape[0], structure.size, -1)[:, i, :]
-                    rows.extend((left[a_label].start + r, i) for r in range(mat.shape[0]))
-                    pieces.append(rest)
-            if not pieces:
-                continue
-            stacked = np.vstack(pieces)
-            u, carry = _factor(stacked, blk_b.size, tol, last=j == width - 1)
-            if u.shape[1] == 0:
-                continue
-            for row, (r, i) in enumerate(rows):
-                core[r, i, blk_b.start : blk_b.start + u.shape[1]] = u[row]
-            new_state[b_label] = carry
+        core, state = _window_step(structure, start + j, state, last=j == width - 1, tol=tol)
         cores.append(core)
-        state = new_state
     return cores
+
+
+def _window_step(structure: BlockStructure, mode: int, state: dict, last: bool, tol: float):
+    """One labelled factorisation: rows ``(left row, feature i)`` feeding label ``b``, columns the suffixes."""
+    w = structure.degrees
+    core = np.zeros(structure.masks[mode].shape)
+    left = _offsets(structure, mode)
+    new_state = {}
+    for b_label, blk_b in _offsets(structure, mode + 1).items():
+        rows, pieces = [], []
+        for a_label, (mat, suffixes) in state.items():
+            for i in np.flatnonzero(a_label + w == b_label):
+                cols = suffixes[:, 0] == i
+                rows.extend((left[a_label].start + r, i) for r in range(mat.shape[0]))
+                pieces.append((mat[:, cols], suffixes[cols, 1:]))
+        if not pieces:
+            continue
+        stacked, suffixes = _align_columns(pieces)
+        u, carry = _factor(stacked, blk_b.size, tol, last)
+        if u.shape[1] == 0:
+            continue
+        for row, (r, i) in enumerate(rows):
+            core[r, i, blk_b.start : blk_b.start + u.shape[1]] = u[row]
+        new_state[b_label] = (carry, suffixes)
+    return core, new_state
+
+
+def _align_columns(pieces):
+    """Stack row blocks whose columns are labelled by suffixes onto the union of those suffixes."""
+    every = np.vstack([suffixes for _, suffixes in pieces])
+    union, position = np.unique(every, axis=0, return_inverse=True)
+    position = position.reshape(-1)
+    stacked = np.zeros((sum(mat.shape[0] for mat, _ in pieces), max(union.shape[0], 1)))
+    row = col = 0
+    for mat, suffixes in pieces:
+        stacked[row : row + mat.shape[0], position[col : col + suffixes.shape[0]]] = mat
+        row, col = row + mat.shape[0], col + suffixes.shape[0]
+    return stacked, union
 
 
 def _factor(stacked: np.ndarray, size: int, tol: float, last: bool):
