@@ -11,12 +11,16 @@ from types import SimpleNamespace
 import numpy as np
 import panel as pn
 import pytest
+from bokeh.models import FixedTicker, LogTicker
 
+from explorer.learning.capacity import pair_coupling_bound
+from explorer.learning.experiment import BOUND_WORK
 from explorer.learning.learner import Learner
 from explorer.views import EpsnetPage, GaugePage, LearnPage, SessionState, SparsityPage, build_pages, dashboard
 from explorer.views.dashboard import PAGES, Dashboard, page_view
 from explorer.views.epsnet import parse_resolutions
-from explorer.views.learn import default_experiment
+from explorer.views.learn import BOUND_LABEL, default_experiment
+from explorer.views.plots import LineChart
 from explorer.views.sparsity import SEED_EXAMPLES, parameter_counts
 from explorer.views.worker import ORPHAN_GRACE_MS, Job, session_abandoned
 
@@ -178,6 +182,40 @@ def test_learn_page_applies_the_preset_of_a_new_system():
     page.experiment.system = "dipoles"
     assert page.experiment.learner.dictionary == "trigonometric"
     assert page.experiment.learner.exact_degree
+
+
+def test_learn_page_draws_the_capacity_bound_of_the_dipoles_below_the_residuum():
+    page = LearnPage()
+    page.experiment.system = "dipoles"
+    page.experiment.param.update(modes=12, samples=600, test_samples=2000)
+    page.experiment.learner.param.update(block_size=3, sweeps=3, stagnation=0.0)
+    page.run()
+    finish(page)
+    xs, ys = (page.residuum.sources[BOUND_LABEL].data[c] for c in ("x", "y"))
+    expected = pair_coupling_bound(page.experiment.make_system().couplings(), 1, 3, iterations=BOUND_WORK // 12)
+    assert xs == [1, 3] and ys == pytest.approx([expected] * 2, rel=1e-12)
+    assert 1e-4 < expected < page.residuum.sources["test"].data["y"][-1]
+    assert f"no law with this ρ and L gets below {expected:.2e}" in page.bar.status.object
+
+
+def test_log_charts_with_few_decades_get_ticks_at_one_two_and_five():
+    chart = LineChart("t", "x", "y", ["a"], log_y=True)
+    chart.stream("a", [1, 2], [3e-3, 0.15])
+    ticker = chart.figure.yaxis[0].ticker
+    assert isinstance(ticker, FixedTicker)
+    assert {0.005, 0.01, 0.02, 0.05, 0.1} <= {round(t, 12) for t in ticker.ticks}
+    chart.stream("a", [3], [1e-9])
+    assert isinstance(chart.figure.yaxis[0].ticker, LogTicker)
+
+
+def test_learn_page_draws_no_bound_where_it_does_not_apply():
+    page = small_learn_page()
+    page.run()
+    finish(page)
+    assert page.residuum.count(BOUND_LABEL) == 0
+    page.experiment.learner.method = "independent"
+    page.experiment.system = "dipoles"
+    assert page.experiment.capacity_bound() is None
 
 
 def test_sparsity_page_draws_every_slice_and_the_counts():

@@ -11,11 +11,18 @@ from __future__ import annotations
 import numpy as np
 import param
 
+from explorer.learning.capacity import pair_coupling_bound
 from explorer.learning.learner import Learner
 from explorer.learning.presets import preset
 from explorer.systems import SYSTEMS, make_system
 
-__all__ = ["LearningExperiment"]
+__all__ = ["LearningExperiment", "BOUND_WORK"]
+
+BOUND_WORK = 2500
+"""Budget of :meth:`LearningExperiment.capacity_bound`: ascent iterations times modes (50 iterations at d = 50)."""
+
+SHARED_METHODS = ("gmws", "shared")
+"""Methods whose outside cores are shared, the premise of :mod:`explorer.learning.capacity`."""
 
 
 class LearningExperiment(param.Parameterized):
@@ -56,6 +63,24 @@ class LearningExperiment(param.Parameterized):
         if "seed" in system.param:
             system.seed = self.seed
         return system
+
+    def capacity_bound(self) -> float | None:
+        """Residuum no law of this learner's ansatz can beat, when :mod:`explorer.learning.capacity` applies.
+
+        It applies to pair-coupled angle laws (systems with ``couplings()``, the dipoles) learned with the
+        trigonometric dictionary, total degree exactly 2 and shared outside cores (``gmws``, ``shared``); otherwise
+        ``None``. The ascent gets ``BOUND_WORK / d`` iterations (at least 5): a valid, slightly loose bound.
+        """
+        learner = self.learner
+        ansatz = (learner.dictionary, learner.degree, learner.total_degree, learner.exact_degree)
+        if ansatz != ("trigonometric", 1, 2, True) or learner.method not in SHARED_METHODS:
+            return None
+        system = self.make_system()
+        if not hasattr(system, "couplings"):
+            return None
+        lint = learner.effective_interaction_length(self.modes)
+        iterations = max(5, BOUND_WORK // self.modes)
+        return pair_coupling_bound(system.couplings(), lint, learner.block_size, iterations=iterations)
 
     def data(self):
         """Training pairs ``(X, Y)`` and test pairs ``(X_test, F_test)`` (noise-free test targets)."""

@@ -40,6 +40,9 @@ __all__ = ["LearnPage", "default_experiment", "copy_experiment", "feature_names"
 SCATTER_STATES = 400
 """Held-out states of the learned-versus-true scatter."""
 
+BOUND_LABEL = "lower bound (any law, this ρ and L)"
+"""Legend of the capacity bound (:meth:`LearningExperiment.capacity_bound`), drawn for the dipoles."""
+
 DEFAULTS = dict(system="fput", modes=10, samples=500, test_samples=2000, noise=0.0, seed=0)
 """A problem small enough that a sweep takes well under a second on a quiet machine."""
 
@@ -88,16 +91,18 @@ class LearnUpdate:
     law: SelfSimilarLaw
     prediction: np.ndarray
     truth: np.ndarray
+    bound: float | None = None
 
 
 def learn_updates(experiment: LearningExperiment):
-    """Generator of :class:`LearnUpdate` (runs in the worker thread: data, sweeps and predictions)."""
+    """Generator of :class:`LearnUpdate` (runs in the worker thread: data, capacity bound, sweeps, predictions)."""
     system = experiment.make_system()
     X = system.sample_states(SCATTER_STATES, rng=experiment.seed + 7)
     truth = system.target(X)
+    bound = experiment.capacity_bound()
     for report in experiment.iterate():
         law = snapshot_law(report.law)
-        yield LearnUpdate(report.as_dict(), report.stop, law, law.predict(X), truth)
+        yield LearnUpdate(report.as_dict(), report.stop, law, law.predict(X), truth, bound)
 
 
 class LearnPage(JobOwner):
@@ -130,7 +135,7 @@ class LearnPage(JobOwner):
 
     def _build_charts(self) -> None:
         self.residuum = LineChart("Residuum per sweep", "sweep", "relative residuum", ["train", "test"], log_y=True,
-                                  name="learn-residuum")
+                                  references=[BOUND_LABEL], name="learn-residuum")
         self.timing = LineChart("Wall time per sweep", "sweep", "seconds", ["fit", "elapsed (cumulative)"])
         self.scatter = make_figure("Learned vs true law", "true target", "learned", match_aspect=True)
         self.scatter_source = self.scatter.scatter(
@@ -232,6 +237,8 @@ class LearnPage(JobOwner):
         self.residuum.stream("test", sweeps, [r["test_residuum"] for r in reports])
         self.timing.stream("fit", sweeps, [r["seconds"] for r in reports])
         self.timing.stream("elapsed (cumulative)", sweeps, [r["elapsed"] for r in reports])
+        if updates[-1].bound is not None:
+            self.residuum.set(BOUND_LABEL, [1, max(sweeps[-1], 2)], [updates[-1].bound] * 2)
         self.law = updates[-1].law
         self.session.param.update(law=self.law, law_label=f"{self._label}, sweep {sweeps[-1]}")
         self._draw_scatter()
@@ -259,9 +266,10 @@ class LearnPage(JobOwner):
     def _final_numbers(self) -> str:
         if not self.updates:
             return ""
-        report = self.updates[-1].report
+        report, bound = self.updates[-1].report, self.updates[-1].bound
         test = report["test_residuum"]
-        return f"Train {report['train_residual']:.2e}" + ("" if test is None else f", test {test:.2e}") + "."
+        text = f"Train {report['train_residual']:.2e}" + ("" if test is None else f", test {test:.2e}")
+        return text + ("." if bound is None else f"; no law with this ρ and L gets below {bound:.2e}.")
 
     def _draw_scatter(self) -> None:
         if not self.updates:

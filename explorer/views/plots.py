@@ -12,9 +12,11 @@ from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     FactorRange,
+    FixedTicker,
     Label,
     LinearColorMapper,
     LogColorMapper,
+    LogTicker,
     Range1d,
 )
 from bokeh.palettes import RdBu11, Viridis256
@@ -27,6 +29,7 @@ __all__ = [
     "Heatmap",
     "MatrixMosaic",
     "PALETTE",
+    "log_ticks",
 ]
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
@@ -42,6 +45,16 @@ TOOLS = "pan,wheel_zoom,box_zoom,reset,save,hover"
 
 WAITING = "Press Run: this chart fills while the computation runs."
 """Text of an empty chart."""
+
+FEW_DECADES = 2.0
+"""Below this many decades of data Bokeh's log ticker falls back to linear ticks (0.05, 0.1, 0.15 on a log
+axis from 3e-3 to 0.15, nothing below); such charts get ticks at 1, 2 and 5 times the powers of ten instead."""
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """Ticks ``m * 10**k`` (``m`` in 1, 2, 5) covering ``[low / 10, high * 10]``, for a log axis with few decades."""
+    first, last = int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1
+    return [float(m * 10.0**k) for k in range(first, last + 1) for m in (1, 2, 5)]
 
 
 def make_figure(title: str, x_label: str, y_label: str, *, width: int = 500, height: int = 330, **kwargs):
@@ -99,8 +112,9 @@ class LineChart:
     def __init__(self, title: str, x_label: str, y_label: str, series, *, log_y: bool = False,
                  integer_x: bool = True, references=(), lines: bool = True, name: str = "chart",
                  empty: str = WAITING, **kwargs):
-        self.name = name
+        self.name, self.log_y = name, log_y
         self.figure = make_figure(title, x_label, y_label, y_axis_type="log" if log_y else "linear", **kwargs)
+        self._tickers = (LogTicker(), FixedTicker(ticks=[])) if log_y else None
         rows = -(-(len(series) + len(references)) // LEGEND_COLUMNS)
         self.note = placeholder(self.figure, empty, legend_rows=rows)
         if integer_x:
@@ -135,11 +149,31 @@ class LineChart:
         y = [np.nan if v is None else float(v) for v in y]
         self.sources[label].stream({"x": list(x), "y": y})
         self.note.visible = False
+        self._retick()
 
     def set(self, label: str, x, y) -> None:
         """Replace the points of one series."""
         self.sources[label].data = {"x": list(x), "y": [np.nan if v is None else float(v) for v in y]}
         self.note.visible = not any(self.count(name) for name in self.sources)
+        self._retick()
+
+    def _retick(self) -> None:
+        """Log axes: Bokeh's log ticks from :data:`FEW_DECADES` of data on, 1-2-5 ticks below that."""
+        if not self.log_y:
+            return
+        values = np.concatenate([np.asarray(s.data["y"], dtype=float) for s in self.sources.values()])
+        values = values[np.isfinite(values) & (values > 0)]
+        if not values.size:
+            return
+        low, high = float(values.min()), float(values.max())
+        log_ticker, fixed = self._tickers
+        if np.log10(high / low) >= FEW_DECADES:
+            ticker = log_ticker
+        else:
+            fixed.ticks = log_ticks(low, high)
+            ticker = fixed
+        if self.figure.yaxis[0].ticker is not ticker:
+            self.figure.yaxis[0].ticker = ticker
 
     def clear(self) -> None:
         """Remove every point (the note shows again)."""
