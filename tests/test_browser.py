@@ -183,6 +183,16 @@ def screenshot(tab, name: str) -> Path:
     return path
 
 
+def run_settings(tab, *labels: str) -> str:
+    """The status line and the inputs called ``labels`` as the browser shows them (for assertion messages)."""
+    values = [f"{label}={tab.locator('.bk-input-group', has_text=label).locator('input').first.input_value()!r}"
+              for label in labels]
+    return f"status {status(tab)!r}; " + ", ".join(values)
+
+
+LEARN_SETTINGS = ("d (modes)", "N (training samples)", "Sweeps (limit)", "Test samples", "Stagnation tolerance")
+
+
 def small_learn_problem(tab, sweeps: int, modes: int = 5, samples: int = 200) -> None:
     set_input(tab, "d (modes)", modes)
     set_input(tab, "N (training samples)", samples)
@@ -255,7 +265,7 @@ def test_epsnet_gives_a_point_per_resolution(page, server):
     set_input(page, "Resolutions", "10, 20, 40")
     click(page, "Run")
     wait_status(page, "Finished", timeout=240)
-    assert points(page, "epsnet-energy:Ẽ (DP)") == 3
+    assert points(page, "epsnet-energy:Ẽ (DP)") == 3, run_settings(page, "n (sites)", "Resolutions")
     assert points(page, "epsnet-energy:E (true)") == 3
     assert points(page, "epsnet-energy:exact E0") == 2
     settle(page)
@@ -279,7 +289,7 @@ def test_three_sessions_run_at_once_without_interfering(browser, server):
         click(tab, "Run")
     for sweeps, tab in enumerate(tabs, start=2):
         wait_status(tab, "Finished", timeout=180)
-        assert points(tab, "learn-residuum:train") == sweeps
+        assert points(tab, "learn-residuum:train") == sweeps, run_settings(tab, *LEARN_SETTINGS)
         assert_no_traceback(tab)
     for context in contexts:
         context.close()
