@@ -41,7 +41,7 @@ selection table, however it is learned and from however many samples. The weight
 supergradient ascent (the bound is concave in them); every iterate is a valid bound and the best is returned.
 
 Our addition, not in the seed. It shows why the dipoles need :math:`\rho \ge 4` for a window of 3 modes: with
-:math:`\rho = 3` the tail :math:`|k - l|^{-3}` cannot be carried below a residuum of ~2.8e-3 (d = 50), while the
+:math:`\rho = 3` the tail :math:`|k - l|^{-3}` cannot be carried below a residuum of 3.1e-3 (d = 50), while the
 seed's figure reports 1.5e-3 (benchmarks/RESULTS.md, "capacity").
 """
 
@@ -49,12 +49,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from explorer.dictionaries import TrigonometricDictionary
 from explorer.tt.structure import BlockStructure
 
-__all__ = ["pair_coupling_bound", "TRIGONOMETRIC_DEGREES"]
-
-TRIGONOMETRIC_DEGREES = (0, 1, 1)
-"""Degree map of :math:`\\{1, \\sin, \\cos\\}`."""
+__all__ = ["pair_coupling_bound"]
 
 STEP = 3.0
 """Exponentiated-gradient step, relative to the largest supergradient entry of an equation."""
@@ -90,7 +88,7 @@ def pair_coupling_bound(couplings, interaction_length: int, block_size: int, ite
     norm = 0.5 * np.sum(J**2)
     if norm == 0:
         raise ValueError("couplings are all zero: the relative residuum is undefined")
-    sizes = BlockStructure(TRIGONOMETRIC_DEGREES, d, block_size, [2]).label_sizes
+    sizes = BlockStructure(TrigonometricDictionary().degrees, d, block_size, [2]).label_sizes
     capacity = np.array([sizes[i].get(1, 0) for i in range(d + 1)])
     total = sum(_side_bound(side, interaction_length, capacity_side, iterations)
                 for side, capacity_side in ((J, capacity), (J[::-1, ::-1], capacity[::-1])))

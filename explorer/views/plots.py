@@ -112,7 +112,7 @@ class LineChart:
     def __init__(self, title: str, x_label: str, y_label: str, series, *, log_y: bool = False,
                  integer_x: bool = True, references=(), lines: bool = True, name: str = "chart",
                  empty: str = WAITING, **kwargs):
-        self.name, self.log_y = name, log_y
+        self.name = name
         self.figure = make_figure(title, x_label, y_label, y_axis_type="log" if log_y else "linear", **kwargs)
         self._tickers = (LogTicker(), FixedTicker(ticks=[])) if log_y else None
         rows = -(-(len(series) + len(references)) // LEGEND_COLUMNS)
@@ -159,7 +159,7 @@ class LineChart:
 
     def _retick(self) -> None:
         """Log axes: Bokeh's log ticks from :data:`FEW_DECADES` of data on, 1-2-5 ticks below that."""
-        if not self.log_y:
+        if self._tickers is None:
             return
         values = np.concatenate([np.asarray(s.data["y"], dtype=float) for s in self.sources.values()])
         values = values[np.isfinite(values) & (values > 0)]
