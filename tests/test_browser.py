@@ -1,18 +1,21 @@
 """Browser tests: serve the apps on a loopback port and drive them with Playwright in headless Chromium.
 
 Most tests use an in-process server (``pn.serve``, threaded) whose error log is captured; one test starts
-``panel serve apps/`` itself as a subprocess and loads ``/apps``. Screenshots go to ``tests/artifacts/`` and one
-dashboard screenshot to ``docs/dashboard.png``.
+``panel serve apps/`` itself as a subprocess and loads ``/apps``. Either server runs the computations on its own
+pool of Dask worker processes (:func:`explorer.views.worker.server_engine`). Screenshots go to ``tests/artifacts/``
+(git-ignored); README's screenshot ``docs/dashboard.png`` is refreshed only on request::
+
+    EXPLORER_DOCS_SCREENSHOT=docs/dashboard.png .venv/bin/python -m pytest tests/test_browser.py -k panel_serve
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,6 +25,7 @@ import pytest
 
 from explorer.views import dashboard, page_view
 from explorer.views.dashboard import PAGES
+from explorer.views.worker import server_engine
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -30,14 +34,15 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 ARTIFACTS.mkdir(exist_ok=True)
-DOCS = ROOT / "docs"
+DOCS_SCREENSHOT = os.environ.get("EXPLORER_DOCS_SCREENSHOT")
+"""Where to write the README's dashboard screenshot (nowhere unless set)."""
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1500, "height": 1000}
 FIRST_PAINT_LIMIT = 10.0
-"""Seconds from navigation to the first chart (best of two loads, as a returning user with the scripts cached);
-the target is 3 s, the margin is for a loaded 2-core machine."""
+"""Seconds from navigation to the first chart of a page's first load (the target is 3 s, measured in
+benchmarks/RESULTS.md; the margin is for a loaded 2-core machine)."""
 
 DASHBOARD_TABS = (("Sparsity patterns", "Seed examples"), ("Gauge fixing", "Run both"),
                   ("Epsilon-net", "Resolutions (net sizes or deltas)"))
@@ -204,9 +209,9 @@ def small_learn_problem(tab, sweeps: int, modes: int = 5, samples: int = 200) ->
 
 @pytest.mark.parametrize("app", ["apps", *PAGES])
 def test_every_page_loads_quickly_without_errors(page, server, app):
-    seconds = min(open_app(page, f"{server.url}/{app}") for _ in range(2))
-    (ARTIFACTS / f"first-paint-{app}.txt").write_text(f"{seconds:.2f} s\n")
-    assert seconds < FIRST_PAINT_LIMIT
+    seconds = [open_app(page, f"{server.url}/{app}") for _ in range(2)]
+    (ARTIFACTS / f"first-paint-{app}.txt").write_text(" ".join(f"{s:.2f} s" for s in seconds) + "\n")
+    assert max(seconds) < FIRST_PAINT_LIMIT
     settle(page)
     screenshot(page, f"page-{app}")
 
@@ -296,23 +301,18 @@ def test_three_sessions_run_at_once_without_interfering(browser, server):
     assert not server.errors
 
 
-def _job_threads() -> set:
-    return {t for t in threading.enumerate() if t.name == "explorer-job" and t.is_alive()}
-
-
 def test_closing_the_tab_stops_the_work(browser, server):
-    before = _job_threads()
     context = browser.new_context(viewport=VIEWPORT)
     tab = context.new_page()
     open_app(tab, f"{server.url}/learn")
     small_learn_problem(tab, sweeps=1000)
     click(tab, "Run")
     wait_points(tab, "learn-residuum:train", 1)
-    started = _job_threads() - before
-    assert started
+    engine = server_engine()
+    assert engine.active >= 1
     context.close()
     end = time.monotonic() + 15
-    while any(t.is_alive() for t in started):
+    while engine.active:
         assert time.monotonic() < end, "the worker kept running after the tab was closed"
         time.sleep(0.2)
 
@@ -337,8 +337,9 @@ def test_panel_serve_directory_app(browser, tmp_path):
         click(tab, "Run")
         wait_points(tab, "learn-residuum:train", 4, timeout=180)
         settle(tab)
-        DOCS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
+        screenshot(tab, "dashboard")
+        if DOCS_SCREENSHOT:
+            tab.screenshot(path=str(ROOT / DOCS_SCREENSHOT), full_page=True)
         click(tab, "Stop")
         wait_status(tab, "Stopped", timeout=5)
         for title, marker in DASHBOARD_TABS:

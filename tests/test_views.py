@@ -93,7 +93,8 @@ def test_job_reports_the_error_that_ended_the_generator():
 
 def fake_doc(connections: int, idle_ms: float) -> SimpleNamespace:
     session = SimpleNamespace(connection_count=connections, milliseconds_since_last_unsubscribe=idle_ms)
-    return SimpleNamespace(session_context=SimpleNamespace(session=session))
+    return SimpleNamespace(session_context=SimpleNamespace(session=session), scheduled=[],
+                           add_next_tick_callback=lambda callback: None)
 
 
 def test_a_session_without_connections_counts_as_abandoned_after_a_grace_period():
@@ -113,7 +114,8 @@ def test_job_cancels_itself_when_its_tab_is_gone():
     batches, finished = [], []
     job = Job(produce, batches.append, lambda error, stopped: finished.append(stopped)).start()
     job._doc = fake_doc(0, ORPHAN_GRACE_MS + 1)
-    job.poll()
+    job._watch()
+    assert job._run.stop_requested
     gate.set()
     assert job.join(10)
     assert not job.running and batches == [] and finished == []

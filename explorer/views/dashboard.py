@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import panel as pn
 
-from explorer.learning.learner import warm_up_kernels
 from explorer.views.epsnet import EpsnetPage
 from explorer.views.gauge import GaugePage
 from explorer.views.learn import LearnPage
 from explorer.views.session import SessionState
 from explorer.views.sparsity import SparsityPage
+from explorer.views.worker import server_engine
 
 __all__ = ["Dashboard", "dashboard", "page_view", "build_pages", "PAGES"]
 
@@ -73,13 +73,13 @@ class Dashboard:
 
 
 def dashboard() -> pn.Column:
-    """A new dashboard (one per browser session); the first one of a process warms the learner's kernels up."""
-    warm_up_kernels()
+    """A new dashboard (one per browser session); the first one of a process starts the shared worker pool."""
+    server_engine()
     return Dashboard().panel
 
 
 def page_view(name: str) -> pn.Column:
-    """One page on its own, with the dashboard's header (the first page of a process warms the kernels up)."""
-    warm_up_kernels()
+    """One page on its own, with the dashboard's header (the first page of a process starts the worker pool)."""
+    server_engine()
     page = PAGES[name](SessionState())
     return pn.Column(_header(f"{TITLE}: {page.title}"), page.panel, sizing_mode="stretch_width")

@@ -13,15 +13,20 @@ Lemma-3 deltas) in a worker thread and shows, live:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 
-import numpy as np
 import panel as pn
 import param
 
-from explorer.groundstate import exact
-from explorer.groundstate.model import REFERENCE_LIMIT, GroundStateModel
-from explorer.groundstate.mps import MPS
+from explorer.groundstate.model import GroundStateModel
+from explorer.streams.epsnet import (
+    NetFailure,
+    NetResult,
+    Reference,
+    SiteStep,
+    copy_model,
+    epsnet_updates,
+)
 from explorer.views.controls import (
     SEED_END,
     SIDEBAR_WIDTH,
@@ -37,15 +42,9 @@ from explorer.views.plots import LineChart
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end
 
-__all__ = ["EpsnetPage", "NetSweep", "parse_resolutions", "epsnet_updates", "REFERENCES"]
+__all__ = ["EpsnetPage", "NetSweep", "parse_resolutions", "REFERENCES"]
 
 RESOLUTION_DEFAULTS = {"haar": "20, 50, 100, 200, 400", "lemma3": "1.4"}
-PRODUCT_NET = 1000
-"""Unit vectors in the product-state (``D = 1``) DP that gives the best-product-state line."""
-
-SPECTRUM_VALUES = 4
-"""Largest Schmidt values shown per bond."""
-
 REFERENCES = ("exact E0", "DMRG", "best product state")
 
 
@@ -71,84 +70,6 @@ def parse_resolutions(text: str, family: str) -> list:
     if min(values) <= 0:
         raise ValueError(f"resolutions must be positive, got {text!r}")
     return sorted(set(values), reverse=family != "haar")
-
-
-@dataclass
-class Reference:
-    """A reference energy (and, where available, its state's Schmidt spectra)."""
-
-    label: str
-    energy: float | None
-    spectra: list | None = None
-
-
-@dataclass
-class SiteStep:
-    """One DP site report of the run at ``resolution``."""
-
-    resolution: float
-    report: object
-
-
-@dataclass
-class NetResult:
-    """The outcome of the DP at one resolution."""
-
-    resolution: float
-    net_size: int
-    energy: float
-    energy_dp: float
-    bound: float
-    seconds: float
-    spectra: list
-
-
-@dataclass
-class NetFailure:
-    """A resolution at which the DP could not run (e.g. eta too small)."""
-
-    resolution: float
-    message: str
-
-
-def _copy(model: GroundStateModel, **changes) -> GroundStateModel:
-    values = {k: v for k, v in model.param.values().items() if k != "name"}
-    return GroundStateModel(**{**values, **changes})
-
-
-def _spectra(state: MPS) -> list:
-    return [np.asarray(s)[:SPECTRUM_VALUES] for s in state.schmidt_spectra()]
-
-
-def exact_reference(model: GroundStateModel, ham) -> Reference:
-    """Exact ground energy and, when ED is cheap, the exact ground state's Schmidt spectra."""
-    energy = model.reference(ham)
-    if int(np.prod(ham.dims)) > REFERENCE_LIMIT:
-        return Reference("exact E0", energy)
-    energy_ed, psi = exact.ground_state(ham, seed=model.seed)
-    state = MPS.from_dense(psi, ham.dims, int(np.prod(ham.dims)))
-    return Reference("exact E0", energy if energy is not None else energy_ed, _spectra(state))
-
-
-def epsnet_updates(model: GroundStateModel, resolutions: list):
-    """Generator run in the worker: references first, then site reports and a result per resolution."""
-    ham = model.validate()
-    yield exact_reference(model, ham)
-    dmrg = _copy(model, method="dmrg").solve()
-    yield Reference("DMRG", dmrg.energy, _spectra(dmrg.mps))
-    yield Reference("best product state", _copy(model, method="product", net_size=PRODUCT_NET).solve().energy)
-    key = "net_size" if model.family == "haar" else "delta"
-    for resolution in resolutions:
-        run = _copy(model, method="dp", **{key: resolution})
-        try:
-            for report in run.iterate():
-                yield SiteStep(resolution, report)
-        except ValueError as exc:
-            yield NetFailure(resolution, str(exc))
-            continue
-        out = run.result
-        yield NetResult(resolution, out.net_size, out.energy, out.energy_dp, out.details["bound"], out.seconds,
-                        _spectra(out.mps))
 
 
 class EpsnetPage(JobOwner):
@@ -229,15 +150,16 @@ class EpsnetPage(JobOwner):
         self.warnings.visible = False
         try:
             resolutions = parse_resolutions(self.sweep.resolutions, self.model.family)
-            model = _copy(self.model, method="dp")
+            model = copy_model(self.model, method="dp")
             model.validate()
         except (ValueError, OSError) as exc:
             self.errors.show(exc)
             return
         self._reset(resolutions)
         self.bar.running(True)
-        self.bar.say("Computing the references (exact, DMRG, product state) ...")
-        self.job = Job(lambda: epsnet_updates(model, resolutions), self._consume, self._finish).start()
+        self.running_text = "Computing the references (exact, DMRG, product state) ..."
+        self.bar.say(self.running_text)
+        self.job = Job(partial(epsnet_updates, model, resolutions), self._consume, self._finish, self._queued).start()
 
     def _reset(self, resolutions: list) -> None:
         self.resolutions, self.results, self.references = resolutions, [], {}

@@ -8,13 +8,13 @@ are from the identity, and, across the runs of the session, the final test resid
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import panel as pn
 
 from explorer.learning.experiment import LearningExperiment
-from explorer.learning.law import SelfSimilarLaw
+from explorer.streams.gauge import GaugeUpdate, paired_updates
 from explorer.systems import SYSTEMS
 from explorer.views.controls import (
     SIDEBAR_WIDTH,
@@ -28,44 +28,14 @@ from explorer.views.controls import (
 )
 from explorer.views.learn import copy_experiment, default_experiment
 from explorer.views.plots import LineChart, MatrixMosaic
-from explorer.views.session import SessionState, snapshot_law
+from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
-__all__ = ["GaugePage", "GaugeUpdate", "paired_updates", "METHODS"]
+__all__ = ["GaugePage", "METHODS"]
 
 METHODS = ("gmws", "shared")
 GAUGE_COLUMNS = 8
 MAX_MODES = 40
-
-
-@dataclass
-class GaugeUpdate:
-    """One sweep of one method, or the error that ended that method."""
-
-    method: str
-    report: dict | None = None
-    gauges: list = field(default_factory=list)
-    stop: str | None = None
-    law: SelfSimilarLaw | None = None
-    error: str | None = None
-
-
-def paired_updates(experiments: dict[str, LearningExperiment]):
-    """Alternate one sweep of each experiment; a method that fails yields its error and drops out."""
-    generators = {method: experiment.iterate() for method, experiment in experiments.items()}
-    while generators:
-        for method in list(generators):
-            try:
-                report = next(generators[method])
-            except StopIteration:
-                del generators[method]
-                continue
-            except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
-                del generators[method]
-                yield GaugeUpdate(method, error=f"{type(exc).__name__}: {exc}")
-                continue
-            gauges = [{k: (v.copy() if k == "U" else v) for k, v in g.items()} for g in report.gauges]
-            yield GaugeUpdate(method, report.as_dict(), gauges, report.stop, snapshot_law(report.law))
 
 
 def gauge_tiles(gauges: list[dict]) -> list[dict]:
@@ -172,8 +142,9 @@ class GaugePage(JobOwner):
         self.residuum.clear()
         self.deviation.clear()
         self.bar.running(True)
-        self.bar.say(f"Learning with both methods (d={self._modes}) ...")
-        self.job = Job(lambda: paired_updates(experiments), self._consume, self._finish).start()
+        self.running_text = f"Learning with both methods (d={self._modes}) ..."
+        self.bar.say(self.running_text)
+        self.job = Job(partial(paired_updates, experiments), self._consume, self._finish, self._queued).start()
 
     def _consume(self, updates: list[GaugeUpdate]) -> None:
         for update in updates:

@@ -8,7 +8,7 @@ Sparsity page can overlay it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import panel as pn
@@ -18,6 +18,7 @@ from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
 from explorer.learning.presets import preset
 from explorer.learning.selection import right_type
+from explorer.streams.learn import LearnUpdate, learn_updates
 from explorer.systems import SYSTEMS
 from explorer.views.controls import (
     SEED_END,
@@ -32,13 +33,10 @@ from explorer.views.controls import (
     select,
 )
 from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
-from explorer.views.session import SessionState, snapshot_law
+from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
 __all__ = ["LearnPage", "default_experiment", "copy_experiment", "feature_names", "type_name"]
-
-SCATTER_STATES = 400
-"""Held-out states of the learned-versus-true scatter."""
 
 BOUND_LABEL = "lower bound (any law, this ρ and L)"
 """Legend of the capacity bound (:meth:`LearningExperiment.capacity_bound`), drawn for the dipoles."""
@@ -80,29 +78,6 @@ def type_name(kind: int, interaction_length: int) -> str:
     if kind == right_type(interaction_length):
         return f"t={kind} (right of window)"
     return f"t={kind} (window offset {kind - interaction_length - 2:+d})"
-
-
-@dataclass
-class LearnUpdate:
-    """One sweep as the worker thread hands it to the page: the report, a frozen law and its predictions."""
-
-    report: dict
-    stop: str | None
-    law: SelfSimilarLaw
-    prediction: np.ndarray
-    truth: np.ndarray
-    bound: float | None = None
-
-
-def learn_updates(experiment: LearningExperiment):
-    """Generator of :class:`LearnUpdate` (runs in the worker thread: data, capacity bound, sweeps, predictions)."""
-    system = experiment.make_system()
-    X = system.sample_states(SCATTER_STATES, rng=experiment.seed + 7)
-    truth = system.target(X)
-    bound = experiment.capacity_bound()
-    for report in experiment.iterate():
-        law = snapshot_law(report.law)
-        yield LearnUpdate(report.as_dict(), report.stop, law, law.predict(X), truth, bound)
 
 
 class LearnPage(JobOwner):
@@ -212,8 +187,9 @@ class LearnPage(JobOwner):
         experiment = copy_experiment(self.experiment)
         self._reset(experiment)
         self.bar.running(True)
-        self.bar.say(f"Drawing data and initialising ({experiment.system}, d={experiment.modes}) ...")
-        self.job = Job(lambda: learn_updates(experiment), self._consume, self._finish).start()
+        self.running_text = f"Drawing data and initialising ({experiment.system}, d={experiment.modes}) ..."
+        self.bar.say(self.running_text)
+        self.job = Job(partial(learn_updates, experiment), self._consume, self._finish, self._queued).start()
 
     def _reset(self, experiment: LearningExperiment) -> None:
         self.updates, self.law = [], None

@@ -10,7 +10,7 @@ import param
 
 from explorer.learning.law import SelfSimilarLaw
 
-__all__ = ["SessionState", "snapshot_law"]
+__all__ = ["SessionState"]
 
 
 class SessionState(param.Parameterized):
@@ -18,9 +18,3 @@ class SessionState(param.Parameterized):
 
     law = param.ClassSelector(class_=SelfSimilarLaw, default=None, allow_None=True, doc="Latest learned law.")
     law_label = param.String(default="", doc="Where the law comes from (system, method, sweep).")
-
-
-def snapshot_law(law: SelfSimilarLaw) -> SelfSimilarLaw:
-    """A copy of ``law`` whose cores are not changed by later sweeps (structure and dictionary are shared)."""
-    cores = {key: core.copy() for key, core in law.cores.items()}
-    return SelfSimilarLaw(law.structure, law.dictionary, law.interaction_length, cores, list(law.history))

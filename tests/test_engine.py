@@ -1,0 +1,97 @@
+"""The engines that run the dashboard's computations: threads, and Dask worker processes with stop and queue."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import os
+import time
+from functools import partial
+
+import pytest
+
+from explorer.engine import DaskEngine, ThreadEngine
+
+
+def counting(n: int):
+    return itertools.islice(itertools.count(), n)
+
+
+def drain_until_done(handle, timeout: float = 60.0) -> list:
+    items = []
+    end = time.monotonic() + timeout
+    while not handle.done.is_set():
+        assert time.monotonic() < end, "the run never ended"
+        items += handle.drain()
+        time.sleep(0.02)
+    return items + handle.drain()
+
+
+def test_thread_engine_streams_every_item_and_notifies():
+    calls = []
+    handle = ThreadEngine().start(partial(counting, 5), lambda: calls.append(1))
+    assert drain_until_done(handle) == [0, 1, 2, 3, 4]
+    assert handle.error is None and len(calls) == 6
+
+
+def test_thread_engine_reports_the_error_that_ended_the_run():
+    handle = ThreadEngine().start(partial(map, math.sqrt, [4.0, -1.0]))
+    assert drain_until_done(handle) == [2.0]
+    assert isinstance(handle.error, ValueError)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    pool = DaskEngine(workers=1, memory_limit="2GB", warm_up=False)
+    assert pool.ready.wait(120), "the LocalCluster did not start"
+    assert pool.startup_error is None
+    yield pool
+    pool.close()
+
+
+def test_dask_engine_streams_items_from_a_worker_process(engine):
+    handle = engine.start(partial(itertools.starmap, os.getpid, [()]))
+    items = drain_until_done(handle)
+    assert handle.error is None and len(items) == 1
+    assert items[0] != os.getpid()
+    assert handle.worker.startswith("tcp://127.0.0.1:")
+
+
+def test_dask_engine_reports_errors_of_the_computation(engine):
+    handle = engine.start(partial(map, math.sqrt, [9.0, -1.0]))
+    assert drain_until_done(handle) == [3.0]
+    assert isinstance(handle.error, ValueError) and "math domain error" in str(handle.error)
+
+
+def test_dask_engine_queues_runs_beyond_its_workers_and_stops_a_busy_worker(engine):
+    busy = engine.start(partial(map, time.sleep, [600]))
+    while not busy.worker:
+        time.sleep(0.05)
+    waiting = engine.start(partial(counting, 3))
+    deadline = time.monotonic() + 10
+    while waiting.ahead != 0:
+        assert time.monotonic() < deadline, "the second run was never reported as queued"
+        time.sleep(0.05)
+    assert not waiting.done.is_set()
+    busy.stop()
+    assert drain_until_done(busy, timeout=60) == []
+    assert busy.error is None
+    assert drain_until_done(waiting, timeout=60) == [0, 1, 2]
+    assert waiting.ahead is None
+
+
+def test_dask_engine_drops_a_queued_run_that_was_stopped(engine):
+    busy = engine.start(partial(map, time.sleep, [600]))
+    queued = engine.start(partial(counting, 3))
+    queued.stop()
+    assert queued.join(10) and queued.drain() == []
+    busy.stop()
+    assert busy.join(60)
+
+
+@pytest.fixture(autouse=True)
+def no_errors_logged(caplog):
+    yield
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, errors
