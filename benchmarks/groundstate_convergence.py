@@ -60,23 +60,23 @@ def default_configuration(n: int, seeds) -> list:
 
 def versus_eta(n: int, etas, size: int) -> list:
     ham = hamiltonians.tfim(n)
-    return [_dp_row(ham, 2, net_size=size, eta=eta, seed=0) for eta in etas]
+    return [_dp_row(ham, 2, net_size=size, eta=eta, refine=0, seed=0) for eta in etas]
 
 
 def lemma3_rows(n: int, deltas, with_d2: bool) -> list:
     ham = hamiltonians.tfim(n)
     rows = [{"D": 1, **_dp_row(ham, 1, family="lemma3", delta=delta)} for delta in deltas]
     if with_d2:
-        rows.append({"D": 2, **_dp_row(ham, 2, family="lemma3", delta=1.5, eta=0.05)})
+        rows.append({"D": 2, **_dp_row(ham, 2, family="lemma3", delta=1.5, eta=0.05, refine=0)})
     return rows
 
 
 def runtime_vs_sites(sites, size: int) -> list:
-    return [{"n": n, **_dp_row(hamiltonians.tfim(n), 2, net_size=size, eta=0.05, seed=0)} for n in sites]
+    return [{"n": n, **_dp_row(hamiltonians.tfim(n), 2, net_size=size, eta=0.05, refine=0, seed=0)} for n in sites]
 
 
 def runtime_vs_size(n: int, sizes) -> list:
-    return [_dp_row(hamiltonians.tfim(n), 2, net_size=size, eta=0.05, seed=0) for size in sizes]
+    return [_dp_row(hamiltonians.tfim(n), 2, net_size=size, eta=0.05, refine=0, seed=0) for size in sizes]
 
 
 def _table(title: str, rows: list, keys) -> None:

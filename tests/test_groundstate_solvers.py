@@ -94,7 +94,7 @@ def test_dp_d2_tfim_n10_with_refinement():
 
 def test_global_dp_reports_etilde_and_the_true_energy():
     ham = hamiltonians.tfim(6)
-    result = EpsilonNetDP(ham, 2, net_size=200, eta=0.05, seed=3).solve()
+    result = EpsilonNetDP(ham, 2, net_size=200, eta=0.05, refine=0, seed=3).solve()
     _assert_valid_output(result, ham, exact.ground_energy(ham))
     assert result.max_stitch <= 0.05
     assert result.bound == pytest.approx(ham.norm_bound * 0.05 * 5 * 4 / 2)
@@ -103,9 +103,9 @@ def test_global_dp_reports_etilde_and_the_true_energy():
 
 def test_cached_tables_do_not_change_the_result(monkeypatch):
     ham = hamiltonians.tfim(7)
-    cached = EpsilonNetDP(ham, 2, net_size=120, seed=5).solve()
+    cached = EpsilonNetDP(ham, 2, net_size=120, refine=0, seed=5).solve()
     monkeypatch.setattr(dp, "TABLE_CACHE", 0)
-    fresh = EpsilonNetDP(ham, 2, net_size=120, seed=5).solve()
+    fresh = EpsilonNetDP(ham, 2, net_size=120, refine=0, seed=5).solve()
     assert cached.energy_dp == fresh.energy_dp and cached.energy == fresh.energy
 
 
@@ -123,7 +123,7 @@ def test_gauge_fixing_makes_every_pair_stitchable():
 
 def test_ungauged_dp_is_still_valid():
     ham = hamiltonians.tfim(5)
-    result = EpsilonNetDP(ham, 2, net_size=300, eta=0.3, gauge=False, seed=1).solve()
+    result = EpsilonNetDP(ham, 2, net_size=300, eta=0.3, gauge=False, refine=0, seed=1).solve()
     _assert_valid_output(result, ham, exact.ground_energy(ham))
 
 
@@ -153,7 +153,7 @@ def test_complex_chain_dp_and_dmrg():
 
 def test_long_chains_use_exact_integer_dimensions():
     ham = hamiltonians.tfim(70)
-    result = EpsilonNetDP(ham, 2, net_size=30, eta=0.1, seed=0).solve()
+    result = EpsilonNetDP(ham, 2, net_size=30, eta=0.1, refine=0, seed=0).solve()
     assert result.mps.bond_dims == (2,) * 69
     assert exact.tfim_free_fermion_energy(70) - 1e-9 <= result.energy < 0
 
@@ -198,6 +198,6 @@ def test_one_site_dmrg_heisenberg():
     ],
 )
 def test_dp_rejects_bad_input(kwargs, message):
-    params = {"bond_dim": 2, "net_size": 50} | kwargs
+    params = {"bond_dim": 2, "net_size": 50, "refine": 0} | kwargs
     with pytest.raises(ValueError, match=message):
         EpsilonNetDP(hamiltonians.tfim(4), **params).solve()

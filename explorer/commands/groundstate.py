@@ -11,10 +11,18 @@ import json
 import math
 from pathlib import Path
 
+from explorer.commands.flags import add_flags, given
 from explorer.groundstate.dmrg import SweepReport
-from explorer.groundstate.model import MODELS, GroundStateModel
+from explorer.groundstate.model import DEFAULT_FIELD, MODELS, GroundStateModel
 
 __all__ = ["add_parser", "build_model", "run"]
+
+
+MODEL_FLAGS = ("sites", "bond_dim", "field", "anisotropy", "eta", "refine", "method", "seed", "dmrg_start")
+"""Flags of :class:`GroundStateModel` parameters; ``--model``, ``--delta`` and ``--net-size`` are added apart
+(a model name or a ``.npy`` file; the two net flags also choose the net family)."""
+
+NET_FLAGS = ("delta", "net_size")
 
 
 def add_parser(subparsers) -> None:
@@ -22,28 +30,28 @@ def add_parser(subparsers) -> None:
         "groundstate",
         help="approximate a 1D ground state (epsilon-net DP, DMRG, product states, exact)",
         description="Ground state of an open chain within bond dimension D. The epsilon-net DP follows "
-        "Aharonov-Arad-Irani (PRA 82, 012315) with reconstructed formulas; see ALGORITHMS.md part B.",
+        "Aharonov-Arad-Irani (PRA 82, 012315) with reconstructed formulas; see docs/algorithms.md part B. Every "
+        "setting is a parameter of GroundStateModel (same defaults, bounds and docs as the library and the "
+        "dashboard).",
     )
+    named = ", ".join(name for name in MODELS if name != "custom")
     parser.add_argument(
         "--model",
-        default="tfim",
-        help="tfim, heisenberg, xxz, trap, or PATH.npy holding a d^2 x d^2 two-site term",
+        default=GroundStateModel.param["model"].default,
+        help=f"{named}, or PATH.npy holding a d^2 x d^2 two-site term "
+        f"(default: {GroundStateModel.param['model'].default})",
     )
-    parser.add_argument("--sites", type=int, default=10, help="number of sites n")
-    parser.add_argument("--bond-dim", type=int, default=2, help="bond dimension D")
-    parser.add_argument("--field", type=float, default=None, help="TFIM g / XXZ h / trap h (model default)")
-    parser.add_argument("--anisotropy", type=float, default=1.0, help="XXZ Jz")
+    field_defaults = ", ".join(f"{name} {value:g}" for name, value in DEFAULT_FIELD.items() if name != "custom")
+    add_flags(parser, GroundStateModel, MODEL_FLAGS, defaults={"field": f"per model: {field_defaults}"})
     nets = parser.add_mutually_exclusive_group()
-    nets.add_argument(
-        "--delta", type=float, default=None, help="Lemma-3 net resolution (selects Lemma-3 nets)"
-    )
-    nets.add_argument("--net-size", type=int, default=None, help="Haar net size (default 500)")
-    parser.add_argument("--eta", type=float, default=0.05, help="stitching tolerance (trace norm)")
-    parser.add_argument("--refine", type=int, default=10, help="refinement rounds after the global DP")
-    parser.add_argument("--method", choices=("dp", "dmrg", "exact", "product"), default="dp")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random generator")
-    parser.add_argument(
-        "--dmrg-start", choices=["random", "up"], default="random", help="initial state of --method dmrg"
+    add_flags(
+        nets,
+        GroundStateModel,
+        NET_FLAGS,
+        defaults={
+            "delta": f"{GroundStateModel.param['delta'].default}; the flag selects Lemma-3 nets",
+            "net_size": f"{GroundStateModel.param['net_size'].default}; Haar nets",
+        },
     )
     parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     parser.set_defaults(run=run)
@@ -51,21 +59,11 @@ def add_parser(subparsers) -> None:
 
 def build_model(args) -> GroundStateModel:
     """Translate parsed arguments into a validated :class:`GroundStateModel` (ValueError on bad input)."""
+    params = given(args, MODEL_FLAGS)
     for name in ("field", "anisotropy", "delta", "eta"):
         value = getattr(args, name)
         if value is not None and not math.isfinite(value):
             raise ValueError(f"--{name} must be finite, got {value}")
-    params = {
-        "sites": args.sites,
-        "bond_dim": args.bond_dim,
-        "field": args.field,
-        "anisotropy": args.anisotropy,
-        "eta": args.eta,
-        "refine": args.refine,
-        "method": args.method,
-        "seed": args.seed,
-        "dmrg_start": args.dmrg_start,
-    }
     if args.model in MODELS and args.model != "custom":
         params["model"] = args.model
     elif args.model.endswith(".npy"):
@@ -73,7 +71,7 @@ def build_model(args) -> GroundStateModel:
             raise ValueError(f"--model file {args.model} does not exist")
         params.update(model="custom", term_path=args.model)
     else:
-        raise ValueError(f"--model must be tfim, heisenberg, xxz, trap or a .npy path, got {args.model!r}")
+        raise ValueError(f"--model must be {', '.join(MODELS[:-1])} or a .npy path, got {args.model!r}")
     if args.delta is not None:
         params.update(family="lemma3", delta=args.delta)
     elif args.net_size is not None:

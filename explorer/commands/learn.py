@@ -9,92 +9,74 @@ problems, whose many small products BLAS threads only slow down.
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from dataclasses import asdict
 
 from threadpoolctl import threadpool_limits
 
-from explorer.learning.equations import format_equations
+from explorer.commands.flags import add_flags, given, parse_assignments
+from explorer.learning.equations import equations, format_equations
 from explorer.learning.experiment import LearningExperiment
-from explorer.learning.learner import METHODS
-from explorer.learning.presets import DEFAULT_SAMPLES, preset
+from explorer.learning.learner import Learner
+from explorer.learning.presets import DEFAULT_SAMPLES, PRESET_KEYS, default_samples
 
-SYSTEM_HELP = "fput, fput-disordered, dipoles, lennard-jones, or MODULE:CALLABLE (a vectorised user law)"
+EXPERIMENT_FLAGS = ("system", "modes", "samples", "test_samples", "noise", "seed", "domain", "order")
+"""Flags of :class:`LearningExperiment` parameters (``seed`` also seeds the learner's initialisation)."""
+
+LEARNER_FLAGS = tuple(name for name in Learner.param if name not in ("name", "seed"))
+"""Flags of every :class:`Learner` parameter."""
+
+EQUATION_DEFAULTS = inspect.signature(equations).parameters
+"""Defaults of ``--threshold`` and ``--basis``: those of :func:`explorer.learning.equations.equations`."""
+
+PRESET_DEFAULT = "the system's preset, learner default {}"
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("learn", help="learn a dynamical law with block-sparse tensor trains")
-    p.add_argument("--system", default="fput", help=SYSTEM_HELP)
-    p.add_argument("--modes", type=int, default=50, help="number of modes d")
-    p.add_argument("--samples", type=int, default=None, help="training samples N (default: per system)")
-    p.add_argument("--test-samples", type=int, default=20_000, help="fresh test samples")
-    p.add_argument("--noise", type=float, default=0.0, help="std of Gaussian noise on the targets")
-    p.add_argument("--dictionary", choices=["legendre", "monomial", "trigonometric"], default=None)
-    p.add_argument("--degree", type=int, default=None, help="dictionary degree (and total degree bound)")
-    p.add_argument("--total-degree", type=int, default=None, help="bound lambda on the total degree")
-    p.add_argument("--block-size", type=int, default=None, help="largest block size rho")
-    p.add_argument("--interaction-length", type=int, default=None, help="L of the selection table")
-    p.add_argument("--method", choices=METHODS, default="gmws")
-    p.add_argument("--sweeps", type=int, default=10)
-    p.add_argument("--init", choices=["window", "random"], default=None, help="initialisation of the cores")
-    p.add_argument("--ridge", type=float, default=0.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--threads", type=int, default=None, help="threads for the local problems of a mode (default: cores, <= 4)"
+    p = sub.add_parser(
+        "learn",
+        help="learn a dynamical law with block-sparse tensor trains",
+        description="Learn a dynamical law with block-sparse tensor trains. Every setting is a parameter of "
+        "LearningExperiment or Learner (same defaults, bounds and docs as the library and the dashboard); "
+        "learner settings left out take the preset of the system (explorer.learning.presets).",
     )
-    p.add_argument("--domain", type=float, nargs=2, metavar=("A", "B"), default=None)
-    p.add_argument("--order", type=int, choices=[1, 2], default=1, help="order of a user law")
+    add_flags(p, LearningExperiment, EXPERIMENT_FLAGS, defaults={"samples": _samples_default()})
     p.add_argument(
-        "--stagnation", type=float, default=None, help="stop when the best residual improves less than this fraction"
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="set a parameter of the system, e.g. --param beta=0.5 (repeatable; `explorer systems` lists them)",
     )
-    p.add_argument("--patience", type=int, default=None, help="sweeps without that improvement before stopping")
+    defaults = {name: PRESET_DEFAULT.format(Learner.param[name].default) for name in PRESET_KEYS}
+    defaults["threads"] = "the available cores, at most 4"
+    add_flags(p, Learner, LEARNER_FLAGS, defaults=defaults)
     p.add_argument("--equations", action="store_true", help="print the learned law as equations")
-    p.add_argument("--threshold", type=float, default=1e-6, help="smallest |coefficient| printed by --equations")
+    threshold, basis = (EQUATION_DEFAULTS[k].default for k in ("threshold", "basis"))
     p.add_argument(
-        "--basis", choices=["auto", "monomial", "dictionary"], default="auto",
-        help="basis of --equations (auto: monomials for polynomial dictionaries)",
+        "--threshold", type=float, default=threshold,
+        help=f"smallest |coefficient| printed by --equations (default: {threshold})",
+    )
+    p.add_argument(
+        "--basis", choices=["auto", "monomial", "dictionary"], default=basis,
+        help=f"basis of --equations (auto: monomials for polynomial dictionaries; default: {basis})",
     )
     p.add_argument("--save", default=None, help="write the learned law to this .npz file")
     p.add_argument("--json", action="store_true", help="print one JSON object on the last line")
     p.set_defaults(run=run)
 
 
-def _learner_settings(args) -> dict:
-    settings = preset(args.system)
-    options = {
-        "dictionary": args.dictionary,
-        "degree": args.degree,
-        "block_size": args.block_size,
-        "interaction_length": args.interaction_length,
-        "init": args.init,
-        "stagnation": args.stagnation,
-        "patience": args.patience,
-        "threads": args.threads,
-    }
-    settings.update({k: v for k, v in options.items() if v is not None})
-    if args.degree is not None and args.total_degree is None and not settings.get("exact_degree"):
-        settings["total_degree"] = args.degree
-    if args.total_degree is not None:
-        settings["total_degree"] = args.total_degree
-    if settings.get("dictionary") == "trigonometric":
-        settings.update(degree=1, total_degree=settings.get("total_degree", 2))
-    settings.update(method=args.method, sweeps=args.sweeps, ridge=args.ridge, seed=args.seed)
-    return settings
+def _samples_default() -> str:
+    per_system = ", ".join(f"{name} {count}" for name, count in DEFAULT_SAMPLES.items())
+    return f"per system: {per_system}; otherwise {default_samples('')}"
 
 
 def build_experiment(args) -> LearningExperiment:
-    experiment = LearningExperiment(
-        system=args.system,
-        modes=args.modes,
-        samples=args.samples or DEFAULT_SAMPLES.get(args.system, 1400),
-        test_samples=args.test_samples,
-        noise=args.noise,
-        seed=args.seed,
-        domain=tuple(args.domain) if args.domain else None,
-        order=args.order,
-    )
-    experiment.learner.param.update(**_learner_settings(args))
+    """The experiment of the parsed arguments (:meth:`LearningExperiment.from_settings`)."""
+    settings = given(args, EXPERIMENT_FLAGS + LEARNER_FLAGS)
+    settings["system_params"] = parse_assignments(args.param, "--param")
+    experiment = LearningExperiment.from_settings(**settings)
+    system = experiment.make_system()
+    experiment.system_params = {name: getattr(system, name) for name in experiment.system_params}
     return experiment
 
 
@@ -131,6 +113,7 @@ def summary(experiment: LearningExperiment, reports, seconds: float) -> dict:
         "system": experiment.system,
         "modes": experiment.modes,
         "samples": experiment.samples,
+        "system_params": experiment.system_params,
         "method": experiment.learner.method,
         "residuum": reports[-1].test_residuum,
         "residuum_per_sweep": [r.test_residuum for r in reports],

@@ -44,6 +44,10 @@ from . import nets
 from .hamiltonians import ChainHamiltonian
 from .mps import MPS, diagonal_left_block, right_block
 
+NET_SIZE = 500
+"""Default size of each Haar net (``EpsilonNetDP`` and ``GroundStateModel``)."""
+REFINE = 10
+"""Default number of refinement rounds after the global DP (``EpsilonNetDP`` and ``GroundStateModel``)."""
 CHUNK = 4_000_000
 REFINE_SCHMIDT = 9
 TABLE_CACHE = 25_000_000
@@ -165,7 +169,8 @@ class EpsilonNetDP:
     gauge : bool
         Gauge-fix pairs (our addition); without it most random pairs fail the stitch test.
     refine : int
-        Refinement rounds after the global DP (our addition).
+        Refinement rounds after the global DP (our addition); none for ``D = 1``, whose product-state DP is
+        the mean-field answer on its net.
     refine_size : int
         Isometries per site in a refinement round (plus the previous solution's tensor).
     refine_scale : float
@@ -179,13 +184,13 @@ class EpsilonNetDP:
         ham: ChainHamiltonian,
         bond_dim: int,
         family: str = "haar",
-        net_size: int = 1000,
+        net_size: int = NET_SIZE,
         delta: float = 1.0,
         eta: float = 0.05,
         schmidt_count: int | None = None,
         seed: int = 0,
         gauge: bool = True,
-        refine: int = 0,
+        refine: int = REFINE,
         refine_size: int = 200,
         refine_scale: float = 0.5,
         refine_decay: float = 0.7,
@@ -201,7 +206,7 @@ class EpsilonNetDP:
         self.eta = _check_positive("eta", eta)
         self.schmidt_count = int(schmidt_count or default_schmidt_count(self.eta))
         self.rng = np.random.default_rng(seed)
-        self.gauge, self.refine = bool(gauge), int(refine)
+        self.gauge, self.refine = bool(gauge), int(refine) if self.bond_dim > 1 else 0
         self.refine_size, self.refine_scale = int(refine_size), _check_positive("refine_scale", refine_scale)
         self.refine_decay = _check_positive("refine_decay", refine_decay)
         if self.refine_decay > 1.0 or self.refine_size < 1:

@@ -18,7 +18,7 @@ import param
 
 from . import exact, hamiltonians, nets
 from .dmrg import DMRG
-from .dp import EpsilonNetDP
+from .dp import NET_SIZE, REFINE, EpsilonNetDP
 from .hamiltonians import ChainHamiltonian
 from .mps import MPS
 
@@ -78,10 +78,10 @@ class GroundStateModel(param.Parameterized):
     bond_dim = param.Integer(default=2, bounds=(1, 32), doc="Bond dimension D.")
     family = param.Selector(default="haar", objects=["haar", "lemma3"], doc="Isometry net family.")
     delta = param.Number(default=1.0, bounds=(1e-3, 2.0), doc="Lemma-3 net resolution.")
-    net_size = param.Integer(default=500, bounds=(1, 200_000), doc="Haar net size.")
+    net_size = param.Integer(default=NET_SIZE, bounds=(1, 200_000), doc="Haar net size.")
     eta = param.Number(default=0.05, bounds=(1e-4, 2.0), doc="Stitching tolerance (trace norm).")
     refine = param.Integer(
-        default=10, bounds=(0, 50), doc="Refinement rounds after the global DP (our addition)."
+        default=REFINE, bounds=(0, 50), doc="Refinement rounds after the global DP (our addition; none for D = 1)."
     )
     seed = param.Integer(default=0, bounds=(0, 2**63 - 1), doc="Seed of the numpy Generator.")
     method = param.Selector(default="dp", objects=list(METHODS), doc="Solver.")
@@ -152,7 +152,7 @@ class GroundStateModel(param.Parameterized):
             delta=self.delta,
             eta=self.eta,
             seed=self.seed,
-            refine=self.refine if bond_dim > 1 else 0,
+            refine=self.refine,
         )
 
     def iterate(self) -> Iterator:

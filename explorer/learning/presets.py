@@ -17,7 +17,21 @@ further (the seed runs a fixed 8 sweeps), which a patience of 1 would take for s
 
 from __future__ import annotations
 
-__all__ = ["PRESETS", "DEFAULT_SAMPLES", "preset"]
+from explorer.learning.learner import Learner
+
+__all__ = ["PRESETS", "PRESET_KEYS", "DEFAULT_SAMPLES", "default_samples", "preset"]
+
+PRESET_KEYS = (
+    "dictionary",
+    "degree",
+    "total_degree",
+    "exact_degree",
+    "block_size",
+    "interaction_length",
+    "init_noise",
+    "patience",
+)
+"""Learner settings a preset decides; a preset that leaves one out keeps the learner's default for it."""
 
 _FPUT = dict(
     dictionary="legendre",
@@ -72,5 +86,14 @@ DEFAULT_SAMPLES = {
 
 
 def preset(system: str) -> dict:
-    """Learner settings for a system name; a user law gets the learner's own defaults (empty dict)."""
-    return dict(PRESETS.get(system, {}))
+    """Learner settings (every key of :data:`PRESET_KEYS`) for a system name.
+
+    Keys the system's entry of :data:`PRESETS` leaves out, and every key for a user law, take the learner's own
+    defaults, so applying a preset after a change of system leaves nothing of the previous system's preset.
+    """
+    return {key: Learner.param[key].default for key in PRESET_KEYS} | PRESETS.get(system, {})
+
+
+def default_samples(system: str) -> int:
+    """Training samples of the seed's experiment for ``system`` (1400, FPUT's, for other systems and user laws)."""
+    return DEFAULT_SAMPLES.get(system, DEFAULT_SAMPLES["fput"])

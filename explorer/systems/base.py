@@ -37,6 +37,30 @@ def _jsonable(value):
     return value
 
 
+_TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
+
+
+def _from_text(name: str, parameter: param.Parameter, text: str):
+    """``text`` read as a value of ``parameter`` (a ValueError naming ``name`` when it cannot be)."""
+    try:
+        if isinstance(parameter, param.Boolean):
+            if text.lower() not in _TRUE + _FALSE:
+                raise ValueError(text)
+            return text.lower() in _TRUE
+        if isinstance(parameter, param.Selector):
+            return next(obj for obj in parameter.objects if str(obj) == text)
+        if isinstance(parameter, param.Integer):
+            return int(text)
+        if isinstance(parameter, param.Number):
+            value = float(text)
+            if not np.isfinite(value):
+                raise ValueError(text)
+            return value
+    except (ValueError, StopIteration):
+        raise ValueError(f"system parameter {name} cannot be {text!r}") from None
+    return text
+
+
 class DynamicalSystem(param.Parameterized):
     r"""Base class of a law :math:`\dot x = f(x)` (``order=1``) or :math:`\ddot x = f(x)` (``order=2``).
 
@@ -167,6 +191,27 @@ class DynamicalSystem(param.Parameterized):
                 "doc": parameter.doc or "",
             }
         return info
+
+    def settable_parameters(self) -> list[str]:
+        """Names of the parameters :meth:`configure` sets: every listed parameter but ``modes`` (a size, set by
+        the caller) whose value can be written as text (numbers, flags, choices, strings)."""
+        kinds = (param.Number, param.Boolean, param.Selector, param.String)
+        return [
+            name
+            for name, parameter in self.param.objects("existing").items()
+            if name not in ("name", "modes") and isinstance(parameter, kinds)
+        ]
+
+    def configure(self, values: dict) -> None:
+        """Set parameters by name; text values (e.g. ``--param beta=0.5``) are read as the parameter's type.
+
+        Raises ValueError naming the parameter for an unknown name, unreadable text or a value out of bounds.
+        """
+        settable = self.settable_parameters()
+        for name, value in values.items():
+            if name not in settable:
+                raise ValueError(f"{type(self).__name__} has no settable parameter {name!r}; choose from {settable}")
+            setattr(self, name, _from_text(name, self.param[name], value) if isinstance(value, str) else value)
 
     def describe(self) -> dict:
         """JSON-serialisable description: the registry name, the order and every parameter value."""
