@@ -44,12 +44,11 @@ def _peak_mb() -> float:
 def _experiment(spec: dict, modes: int, samples: int, test_samples: int):
     from explorer.learning.experiment import LearningExperiment
 
-    experiment = LearningExperiment(
+    learner = dict(spec.get("learner", {}))
+    return LearningExperiment.from_settings(
         system=spec["system"], modes=modes, samples=samples, test_samples=test_samples,
-        noise=spec.get("noise", 0.0), seed=spec.get("seed", 0),
+        noise=spec.get("noise", 0.0), seed=spec.get("seed", 0), init_seed=learner.pop("seed", 0), **learner,
     )
-    experiment.learner.param.update(**spec.get("learner", {}))
-    return experiment
 
 
 def _warm_up(spec: dict) -> float:

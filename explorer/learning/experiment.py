@@ -62,14 +62,16 @@ class LearningExperiment(param.Parameterized):
         self.param.watch(lambda _event: self.apply_preset(), "system")
 
     @classmethod
-    def from_settings(cls, *, preset_of: str | None = None, **settings) -> LearningExperiment:
+    def from_settings(
+        cls, *, preset_of: str | None = None, init_seed: int | None = None, **settings
+    ) -> LearningExperiment:
         """An experiment from flat settings: its own parameters and the learner's, by name.
 
         The one construction rule of the command line, the reproduction grids, the benchmarks and the pages:
 
         - the learner starts from the preset of ``preset_of`` (default: the system) and takes the learner
           settings given;
-        - ``seed`` seeds the data and the learner's initialisation alike;
+        - ``seed`` seeds the data and the learner's initialisation alike, unless ``init_seed`` seeds the latter;
         - ``samples`` defaults to the seed's number for the system (:func:`~explorer.learning.presets.default_samples`);
         - a ``degree`` given without ``total_degree`` also bounds the total degree (unless the preset asks for
           exactly that degree); the trigonometric dictionary has degree 1 and, unless the preset or the settings
@@ -91,8 +93,9 @@ class LearningExperiment(param.Parameterized):
         if chosen.get("dictionary") == "trigonometric":
             chosen.update(degree=1, total_degree=chosen.get("total_degree", 2))
         learner_settings = preset(preset_of or system) | chosen
-        if "seed" in own:
-            learner_settings.setdefault("seed", own["seed"])
+        seed = own.get("seed") if init_seed is None else init_seed
+        if seed is not None:
+            learner_settings["seed"] = seed
         return cls(learner=Learner(**learner_settings), **own)
 
     def copy(self) -> LearningExperiment:

@@ -10,7 +10,6 @@ import time
 
 from explorer.groundstate.model import GroundStateModel
 from explorer.learning.experiment import LearningExperiment
-from explorer.learning.presets import preset
 
 __all__ = [
     "GROUNDSTATE_RESULTS",
@@ -20,6 +19,11 @@ __all__ = [
     "learning_point",
 ]
 
+LEARNING_SETTINGS = (
+    "system", "modes", "samples", "test_samples", "noise", "seed", "block_size", "interaction_length", "sweeps",
+    "stagnation", "init", "method",
+)
+"""Settings of a learning point, passed by name to :meth:`LearningExperiment.from_settings`."""
 LEARNING_RESULTS = ("residuum", "train_residual", "sweeps_done", "parameters", "seconds")
 GROUNDSTATE_RESULTS = ("energy", "energy_dp", "exact", "error", "error_dp", "net_size_used", "seconds")
 
@@ -27,30 +31,13 @@ GROUNDSTATE_RESULTS = ("energy", "energy_dp", "exact", "error", "error_dp", "net
 def learning_experiment(point: dict) -> LearningExperiment:
     """The :class:`LearningExperiment` of a learning point: the preset's learner with the point's settings.
 
+    Built by :meth:`LearningExperiment.from_settings`, like the experiments of ``explorer learn``.
+
     One ``seed`` seeds both the data and the initialisation, as in ``explorer learn --seed``. The learner runs on
     one thread, since each worker owns one core (the law does not depend on the thread count).
     """
-    experiment = LearningExperiment(
-        system=point["system"],
-        modes=point["modes"],
-        samples=point["samples"],
-        test_samples=point["test_samples"],
-        noise=point["noise"],
-        seed=point["seed"],
-    )
-    settings = preset(point["preset"])
-    settings.update(
-        block_size=point["block_size"],
-        interaction_length=point["interaction_length"],
-        sweeps=point["sweeps"],
-        stagnation=point["stagnation"],
-        init=point["init"],
-        method=point["method"],
-        seed=point["seed"],
-        threads=1,
-    )
-    experiment.learner.param.update(**settings)
-    return experiment
+    settings = {name: point[name] for name in LEARNING_SETTINGS}
+    return LearningExperiment.from_settings(preset_of=point["preset"], threads=1, **settings)
 
 
 def learning_point(point: dict) -> dict:

@@ -11,12 +11,15 @@ types, i.e. windows of 3 and 7 modes, ``interaction_length`` 1 and 3 here (ALGOR
 
 from __future__ import annotations
 
+import copy
 import itertools
 
 import param
 
 from explorer.groundstate.model import MODELS as GROUNDSTATE_MODELS
-from explorer.learning.learner import METHODS
+from explorer.groundstate.model import GroundStateModel
+from explorer.learning.experiment import LearningExperiment
+from explorer.learning.learner import Learner
 from explorer.learning.presets import PRESETS
 from explorer.reproduce import points
 
@@ -37,11 +40,21 @@ __all__ = [
 PRESET_SYSTEM = {"dipoles-legendre": "dipoles"}
 
 
-def _check_list(name: str, values, low, high=None) -> None:
+def _declared(model: type[param.Parameterized], name: str, **changes) -> param.Parameter:
+    """A copy of ``model``'s parameter ``name`` (type, bounds, doc), with ``changes`` such as another default."""
+    parameter = copy.copy(model.param[name])
+    for key, value in changes.items():
+        setattr(parameter, key, value)
+    return parameter
+
+
+def _check_list(name: str, values, parameter: param.Parameter) -> None:
+    """Every value of the list ``name`` within the bounds of the model's ``parameter`` (ValueError naming it)."""
     if not values:
         raise ValueError(f"{name} must not be empty")
+    low, high = parameter.bounds
     for value in values:
-        if value < low or (high is not None and value > high):
+        if (low is not None and value < low) or (high is not None and value > high):
             bound = f">= {low}" if high is None else f"in [{low}, {high}]"
             raise ValueError(f"{name} must hold values {bound}, got {value!r}")
 
@@ -92,7 +105,7 @@ class Sweep(param.Parameterized):
 
     def validate(self) -> None:
         """Raise ValueError naming the parameter when a value is out of range."""
-        _check_list("seeds", self.seeds, 0)
+        _check_list("seeds", self.seeds, LearningExperiment.param["seed"])
         if not self.tag or any(c in self.tag for c in "/\\"):
             raise ValueError(f"tag must be a non-empty file stem, got {self.tag!r}")
 
@@ -121,11 +134,11 @@ class LearningSweep(Sweep):
     noises = param.List(default=[0.0], doc="Std of Gaussian noise on the training targets.")
     block_sizes = param.List(default=[2], item_type=int, doc="Largest block sizes rho.")
     interaction_lengths = param.List(default=[1], item_type=int, doc="L of the selection table (window 2L+1).")
-    test_samples = param.Integer(default=20_000, bounds=(1, None), doc="Fresh test samples N'.")
-    sweeps = param.Integer(default=10, bounds=(1, 1000), doc="ALS sweep limit.")
-    stagnation = param.Number(default=1e-3, bounds=(0, 1), doc="Stop when a sweep improves less than this.")
-    init = param.Selector(default="window", objects=["window", "random"], doc="Initialisation of the cores.")
-    method = param.Selector(default="gmws", objects=list(METHODS), doc="Optimiser / ansatz.")
+    test_samples = _declared(LearningExperiment, "test_samples", bounds=(1, None))
+    sweeps = _declared(Learner, "sweeps")
+    stagnation = _declared(Learner, "stagnation")
+    init = _declared(Learner, "init")
+    method = _declared(Learner, "method")
 
     function = staticmethod(points.learning_point)
     RESULTS = points.LEARNING_RESULTS
@@ -135,11 +148,14 @@ class LearningSweep(Sweep):
         for system in self.systems:
             if system not in PRESETS:
                 raise ValueError(f"systems must hold names of {sorted(PRESETS)}, got {system!r}")
-        _check_list("modes", self.modes, 2, 5000)
-        _check_list("samples", self.samples, 1)
-        _check_list("noises", self.noises, 0.0)
-        _check_list("block_sizes", self.block_sizes, 1, 64)
-        _check_list("interaction_lengths", self.interaction_lengths, 0)
+        for name, model, setting in (
+            ("modes", LearningExperiment, "modes"),
+            ("samples", LearningExperiment, "samples"),
+            ("noises", LearningExperiment, "noise"),
+            ("block_sizes", Learner, "block_size"),
+            ("interaction_lengths", Learner, "interaction_length"),
+        ):
+            _check_list(name, getattr(self, name), model.param[setting])
         if max(self.interaction_lengths) >= min(self.modes):
             raise ValueError(
                 f"interaction_lengths must be < the smallest of modes ({min(self.modes)}), "
@@ -253,8 +269,8 @@ class EpsilonNetSweep(Sweep):
     sites = param.List(default=[10], item_type=int, doc="Chain lengths n.")
     bond_dims = param.List(default=[2], item_type=int, doc="Bond dimensions D.")
     net_sizes = param.List(default=[100], item_type=int, doc="Haar net sizes.")
-    eta = param.Number(default=0.05, bounds=(1e-4, 2.0), doc="Stitching tolerance (trace norm).")
-    refine = param.Integer(default=0, bounds=(0, 50), doc="Refinement rounds after the global DP.")
+    eta = _declared(GroundStateModel, "eta")
+    refine = _declared(GroundStateModel, "refine", default=0)
 
     study = "epsnet"
     function = staticmethod(points.groundstate_point)
@@ -273,9 +289,8 @@ class EpsilonNetSweep(Sweep):
 
     def validate(self) -> None:
         super().validate()
-        _check_list("sites", self.sites, 2, 200)
-        _check_list("bond_dims", self.bond_dims, 1, 32)
-        _check_list("net_sizes", self.net_sizes, 1, 200_000)
+        for name, setting in (("sites", "sites"), ("bond_dims", "bond_dim"), ("net_sizes", "net_size")):
+            _check_list(name, getattr(self, name), GroundStateModel.param[setting])
 
     def axes(self) -> dict:
         return {
