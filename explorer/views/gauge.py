@@ -26,7 +26,7 @@ from explorer.views.controls import (
     param_controls,
     select,
 )
-from explorer.views.learn import copy_experiment, default_experiment
+from explorer.views.learn import default_experiment
 from explorer.views.plots import LineChart, MatrixMosaic
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
@@ -72,7 +72,6 @@ class GaugePage(JobOwner):
         self.session = session or SessionState()
         self.experiment = experiment or default_experiment(modes=10, samples=500)
         self.experiment.learner.sweeps = 8
-        self.experiment.param.watch(lambda _e: self.experiment.apply_preset(), "system")
         self.job: Job | None = None
         self.updates: dict[str, list[GaugeUpdate]] = {m: [] for m in METHODS}
         self.finals: dict[str, dict[int, float]] = {m: {} for m in METHODS}
@@ -135,7 +134,7 @@ class GaugePage(JobOwner):
         self.warnings.visible = False
         experiments = {}
         for method in METHODS:
-            experiments[method] = copy_experiment(self.experiment)
+            experiments[method] = self.experiment.copy()
             experiments[method].learner.method = method
         self._modes = self.experiment.modes
         self.updates = {m: [] for m in METHODS}

@@ -15,8 +15,6 @@ import panel as pn
 
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.law import SelfSimilarLaw
-from explorer.learning.learner import Learner
-from explorer.learning.presets import preset
 from explorer.learning.selection import right_type
 from explorer.streams.learn import LearnUpdate, learn_updates
 from explorer.systems import SYSTEMS
@@ -36,7 +34,7 @@ from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
-__all__ = ["LearnPage", "default_experiment", "copy_experiment", "feature_names", "type_name"]
+__all__ = ["LearnPage", "default_experiment", "feature_names", "type_name"]
 
 BOUND_LABEL = "lower bound (any law, this ρ and L)"
 """Legend of the capacity bound (:meth:`LearningExperiment.capacity_bound`), drawn for the dipoles."""
@@ -47,20 +45,7 @@ DEFAULTS = dict(system="fput", modes=10, samples=500, test_samples=2000, noise=0
 
 def default_experiment(**overrides) -> LearningExperiment:
     """The page's starting point: FPUT with the seed's learner settings, random initialisation, 10 sweeps."""
-    settings = {**DEFAULTS, **overrides}
-    learner = Learner(**preset(settings["system"]), init="random", sweeps=10)
-    return LearningExperiment(learner=learner, **settings)
-
-
-def copy_experiment(experiment: LearningExperiment) -> LearningExperiment:
-    """An independent copy (widgets may change the original while a run uses the copy)."""
-    learner = Learner(**_values(experiment.learner))
-    values = {k: v for k, v in _values(experiment).items() if k != "learner"}
-    return LearningExperiment(learner=learner, **values)
-
-
-def _values(obj) -> dict:
-    return {k: v for k, v in obj.param.values().items() if k != "name"}
+    return LearningExperiment.from_settings(**{**DEFAULTS, **overrides}, init="random", sweeps=10)
 
 
 def feature_names(dictionary: str, degrees) -> list[str]:
@@ -96,7 +81,6 @@ class LearnPage(JobOwner):
     def __init__(self, session: SessionState | None = None, experiment: LearningExperiment | None = None):
         self.session = session or SessionState()
         self.experiment = experiment or default_experiment()
-        self.experiment.param.watch(self._apply_preset, "system")
         self.job: Job | None = None
         self.law: SelfSimilarLaw | None = None
         self.updates: list[LearnUpdate] = []
@@ -176,15 +160,12 @@ class LearnPage(JobOwner):
         )
         return pn.Row(self._controls(), charts, name=self.title)
 
-    def _apply_preset(self, _event=None) -> None:
-        self.experiment.apply_preset()
-
     def run(self) -> None:
         """Start learning with a copy of the current settings (does nothing while a run is going on)."""
         if self.job is not None and self.job.running:
             return
         self.errors.clear()
-        experiment = copy_experiment(self.experiment)
+        experiment = self.experiment.copy()
         self._reset(experiment)
         self.bar.running(True)
         self.running_text = f"Drawing data and initialising ({experiment.system}, d={experiment.modes}) ..."
