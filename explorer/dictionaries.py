@@ -25,6 +25,7 @@ __all__ = [
     "LegendreDictionary",
     "TrigonometricDictionary",
     "make_dictionary",
+    "dictionary_class",
     "DICTIONARIES",
 ]
 
@@ -47,9 +48,22 @@ class Dictionary(abc.ABC):
         The degree map ``w`` as an array of length ``p``; nondecreasing.
     name : str
         Short name used by the command line (``legendre``, ``monomial``, ``trigonometric``).
+    symbol : str
+        Letter naming function ``i`` as ``<symbol><i>`` (``P`` for orthonormal Legendre).
+    polynomial : bool
+        The functions are polynomials of degree ``w(i)``: a law can be written in monomials
+        (:meth:`monomial_change_of_basis`).
+    fixed_degree : int or None
+        The dictionary's largest degree when it has no choice (``{1, sin, cos}``: 1), else None.
+    default_total_degree : int or None
+        Total degree a learner uses with this dictionary when nothing else sets it (None: the learner's own).
     """
 
     name = "dictionary"
+    symbol = "F"
+    polynomial = False
+    fixed_degree: int | None = None
+    default_total_degree: int | None = None
 
     def __init__(self, degrees):
         self.degrees = np.asarray(degrees, dtype=np.int64)
@@ -74,9 +88,43 @@ class Dictionary(abc.ABC):
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         """Features of validated states (implemented by each dictionary)."""
 
+    @classmethod
+    def build(cls, degree: int | None = None, domain=None) -> Dictionary:
+        """The dictionary of a learner's settings: its ``degree`` (and, where it rescales, its ``domain``)."""
+        return cls() if degree is None else cls(degree=int(degree))
+
     def describe(self) -> dict:
         """JSON-serialisable description from which :func:`make_dictionary` rebuilds the dictionary."""
         return {"name": self.name, "degree": self.max_degree}
+
+    def feature_names(self) -> list[str]:
+        """Short names of the ``p`` functions, e.g. ``P0, P1, ...``, ``x^0, x^1, ...`` or ``1, sin, cos``."""
+        return [f"{self.symbol}{i}" for i in range(self.size)]
+
+    def function_label(self, index: int, variable: str) -> str:
+        """Function ``index`` applied to ``variable`` as text, e.g. ``P2(x3)``."""
+        return f"{self.symbol}{index}({variable})"
+
+    def monomial_change_of_basis(self, mode: int = 0, modes: int = 1) -> np.ndarray:
+        """Matrix ``T`` with ``x**j = sum_i T[j, i] psi_i(x)`` for ``j < p`` on mode ``mode`` of ``modes``.
+
+        Exact on ``p`` Gauss-Legendre nodes of the mode's interval. Raises ValueError for a dictionary that is not
+        polynomial.
+        """
+        if not self.polynomial:
+            raise ValueError(f"the {self.name} dictionary is not polynomial: it has no monomial basis")
+        p = self.size
+        nodes, _ = np.polynomial.legendre.leggauss(p)
+        lo, hi = self.interval(mode)
+        x = lo + (nodes + 1.0) * (hi - lo) / 2.0
+        states = np.zeros((p, modes))
+        states[:, mode] = x
+        psi = self.evaluate(states)[:, mode, :]
+        return np.linalg.solve(psi, x[:, None] ** np.arange(p)[None, :]).T
+
+    def interval(self, mode: int = 0) -> tuple[float, float]:
+        """Interval of mode ``mode`` on which the functions are meant to be used (``[-1, 1]`` unless rescaled)."""
+        return -1.0, 1.0
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(p={self.size}, degrees={self.degrees.tolist()})"
@@ -86,6 +134,8 @@ class MonomialDictionary(Dictionary):
     r"""Monomials :math:`x^0, \dots, x^P` with :math:`w(i) = i` (seed eq. 21)."""
 
     name = "monomial"
+    symbol = "M"
+    polynomial = True
 
     def __init__(self, degree: int = 3):
         if degree < 0:
@@ -94,6 +144,13 @@ class MonomialDictionary(Dictionary):
 
     def _evaluate(self, X):
         return X[:, :, None] ** self.degrees[None, None, :]
+
+    def feature_names(self) -> list[str]:
+        return [f"x^{i}" for i in range(self.size)]
+
+    def monomial_change_of_basis(self, mode: int = 0, modes: int = 1) -> np.ndarray:
+        """The identity: the functions are the monomials."""
+        return np.eye(self.size)
 
 
 class LegendreDictionary(Dictionary):
@@ -106,6 +163,8 @@ class LegendreDictionary(Dictionary):
     """
 
     name = "legendre"
+    symbol = "P"
+    polynomial = True
 
     def __init__(self, degree: int = 3, domain=(-1.0, 1.0)):
         if degree < 0:
@@ -135,6 +194,14 @@ class LegendreDictionary(Dictionary):
         scale = np.sqrt(2.0 * self.degrees + 1.0)
         return eval_legendre(self.degrees[None, None, :], t[:, :, None]) * scale
 
+    @classmethod
+    def build(cls, degree: int | None = None, domain=None) -> LegendreDictionary:
+        kwargs = {} if domain is None else {"domain": domain}
+        return cls(**kwargs) if degree is None else cls(degree=int(degree), **kwargs)
+
+    def interval(self, mode: int = 0) -> tuple[float, float]:
+        return tuple(self.domain if self.domain.ndim == 1 else self.domain[mode])
+
     def describe(self):
         return {"name": self.name, "degree": self.max_degree, "domain": self.domain.tolist()}
 
@@ -143,6 +210,8 @@ class TrigonometricDictionary(Dictionary):
     r"""The dictionary :math:`\{1, \sin x, \cos x\}` with :math:`w = (0, 1, 1)` (seed eq. 24)."""
 
     name = "trigonometric"
+    fixed_degree = 1
+    default_total_degree = 2
 
     def __init__(self, degree: int = 1):
         if degree != 1:
@@ -152,19 +221,28 @@ class TrigonometricDictionary(Dictionary):
     def _evaluate(self, X):
         return np.stack([np.ones_like(X), np.sin(X), np.cos(X)], axis=-1)
 
+    def feature_names(self) -> list[str]:
+        return ["1", "sin", "cos"]
+
+    def function_label(self, index: int, variable: str) -> str:
+        return ("", f"sin({variable})", f"cos({variable})")[index]
+
 
 DICTIONARIES = {
-    "monomial": MonomialDictionary,
     "legendre": LegendreDictionary,
+    "monomial": MonomialDictionary,
     "trigonometric": TrigonometricDictionary,
 }
 
 
-def make_dictionary(name: str, degree: int | None = None, domain=None) -> Dictionary:
-    """Build a dictionary by name; ``domain`` only applies to Legendre."""
+def dictionary_class(name: str) -> type[Dictionary]:
+    """The dictionary class registered as ``name`` in :data:`DICTIONARIES` (ValueError naming it otherwise)."""
     if name not in DICTIONARIES:
         raise ValueError(f"dictionary must be one of {sorted(DICTIONARIES)}, got {name!r}")
-    kwargs = {} if degree is None else {"degree": int(degree)}
-    if name == "legendre" and domain is not None:
-        kwargs["domain"] = domain
-    return DICTIONARIES[name](**kwargs)
+    return DICTIONARIES[name]
+
+
+def make_dictionary(name: str, degree: int | None = None, domain=None) -> Dictionary:
+    """Build a dictionary by name (:meth:`Dictionary.build`); ``domain`` only applies to dictionaries that rescale
+    (Legendre)."""
+    return dictionary_class(name).build(degree, domain)

@@ -107,3 +107,32 @@ def test_make_dictionary_from_description():
     X = np.array([[0.3, 1.2], [0.9, -1.5]])
     np.testing.assert_array_equal(rebuilt.evaluate(X), original.evaluate(X))
     assert make_dictionary("monomial", degree=2).describe() == {"name": "monomial", "degree": 2}
+
+
+def test_dictionaries_carry_their_own_behaviour():
+    legendre, monomial, trig = LegendreDictionary(3, (0.0, 2.0)), MonomialDictionary(2), TrigonometricDictionary()
+    assert legendre.feature_names() == ["P0", "P1", "P2", "P3"]
+    assert monomial.feature_names() == ["x^0", "x^1", "x^2"]
+    assert trig.feature_names() == ["1", "sin", "cos"]
+    assert (legendre.polynomial, monomial.polynomial, trig.polynomial) == (True, True, False)
+    assert trig.function_label(2, "x3") == "cos(x3)" and legendre.function_label(2, "x3") == "P2(x3)"
+    assert (trig.fixed_degree, trig.default_total_degree, legendre.fixed_degree) == (1, 2, None)
+    np.testing.assert_array_equal(monomial.monomial_change_of_basis(), np.eye(3))
+    with pytest.raises(ValueError, match="not polynomial"):
+        trig.monomial_change_of_basis()
+
+
+def test_legendre_change_of_basis_writes_monomials():
+    """x^j = sum_i T[j, i] psi_i(x) on the dictionary's interval (here mode 1 of two, on [1, 3])."""
+    dictionary = LegendreDictionary(3, [[-1.0, 1.0], [1.0, 3.0]])
+    T = dictionary.monomial_change_of_basis(1, 2)
+    x = np.linspace(1.0, 3.0, 7)
+    psi = dictionary.evaluate(np.column_stack([np.zeros_like(x), x]))[:, 1, :]
+    np.testing.assert_allclose(psi @ T.T, x[:, None] ** np.arange(4), atol=1e-12)
+    assert dictionary.interval(1) == (1.0, 3.0)
+
+
+def test_build_takes_a_learners_settings():
+    assert LegendreDictionary.build(2, (0.0, 1.0)).interval() == (0.0, 1.0)
+    assert MonomialDictionary.build(4, (0.0, 1.0)).size == 5
+    assert list(DICTIONARIES) == ["legendre", "monomial", "trigonometric"]

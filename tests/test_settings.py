@@ -122,3 +122,21 @@ def test_copy_is_independent():
     assert twin.learner.param.values() | {"name": None} == (
         experiment.learner.param.values() | {"name": None, "block_size": 3}
     )
+
+
+def test_methods_and_chains_come_from_registries():
+    from explorer.groundstate.model import MODELS, NAMED_MODELS
+    from explorer.learning.methods import METHODS
+
+    assert Learner.param["method"].objects == list(METHODS)
+    assert {name: (m.gauge, m.shares, m.dense) for name, m in METHODS.items()} == {
+        "gmws": (True, True, False), "shared": (False, True, False),
+        "independent": (True, False, False), "dense": (True, True, True),
+    }
+    assert Learner(method="independent").effective_interaction_length(7) == 6
+    assert GroundStateModel.param["model"].objects == list(MODELS)
+    assert NAMED_MODELS == ("tfim", "heisenberg", "xxz", "trap")
+    tfim = GroundStateModel(model="tfim", sites=6)
+    assert tfim.reference(tfim.hamiltonian()) == pytest.approx(-7.296229810558755, abs=1e-12)
+    text = _help("learn")
+    assert "{gmws,shared,independent,dense}" in text

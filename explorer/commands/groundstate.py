@@ -13,7 +13,10 @@ from pathlib import Path
 
 from explorer.commands.flags import add_flags, given
 from explorer.groundstate.dmrg import SweepReport
-from explorer.groundstate.model import DEFAULT_FIELD, MODELS, GroundStateModel
+from explorer.groundstate.model import DEFAULT_FIELD, MODELS, NAMED_MODELS, GroundStateModel
+
+FILE_MODEL = next(name for name, chain in MODELS.items() if chain.from_file)
+"""The chain read from a ``.npy`` two-site term."""
 
 __all__ = ["add_parser", "build_model", "run"]
 
@@ -34,14 +37,14 @@ def add_parser(subparsers) -> None:
         "setting is a parameter of GroundStateModel (same defaults, bounds and docs as the library and the "
         "dashboard).",
     )
-    named = ", ".join(name for name in MODELS if name != "custom")
+    named = ", ".join(NAMED_MODELS)
     parser.add_argument(
         "--model",
         default=GroundStateModel.param["model"].default,
         help=f"{named}, or PATH.npy holding a d^2 x d^2 two-site term "
         f"(default: {GroundStateModel.param['model'].default})",
     )
-    field_defaults = ", ".join(f"{name} {value:g}" for name, value in DEFAULT_FIELD.items() if name != "custom")
+    field_defaults = ", ".join(f"{name} {DEFAULT_FIELD[name]:g}" for name in NAMED_MODELS)
     add_flags(parser, GroundStateModel, MODEL_FLAGS, defaults={"field": f"per model: {field_defaults}"})
     nets = parser.add_mutually_exclusive_group()
     add_flags(
@@ -64,14 +67,14 @@ def build_model(args) -> GroundStateModel:
         value = getattr(args, name)
         if value is not None and not math.isfinite(value):
             raise ValueError(f"--{name} must be finite, got {value}")
-    if args.model in MODELS and args.model != "custom":
+    if args.model in NAMED_MODELS:
         params["model"] = args.model
     elif args.model.endswith(".npy"):
         if not Path(args.model).is_file():
             raise ValueError(f"--model file {args.model} does not exist")
-        params.update(model="custom", term_path=args.model)
+        params.update(model=FILE_MODEL, term_path=args.model)
     else:
-        raise ValueError(f"--model must be {', '.join(MODELS[:-1])} or a .npy path, got {args.model!r}")
+        raise ValueError(f"--model must be {', '.join(NAMED_MODELS)} or a .npy path, got {args.model!r}")
     if args.delta is not None:
         params.update(family="lemma3", delta=args.delta)
     elif args.net_size is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +22,62 @@ from .dp import NET_SIZE, REFINE, EpsilonNetDP
 from .hamiltonians import ChainHamiltonian
 from .mps import MPS
 
-MODELS = ("tfim", "heisenberg", "xxz", "trap", "custom")
 METHODS = ("dp", "dmrg", "exact", "product")
-DEFAULT_FIELD = {"tfim": 1.0, "heisenberg": 0.0, "xxz": 0.0, "trap": 0.3, "custom": 0.0}
 REFERENCE_LIMIT = 2**16
+
+
+@dataclass(frozen=True)
+class ChainModel:
+    """One chain of :data:`MODELS`: how to build it from the model's settings and its cheap exact energy.
+
+    Attributes
+    ----------
+    name : str
+        Registry key (``--model`` on the command line).
+    field : float
+        Default of ``field`` for this chain.
+    build : callable
+        ``build(model, field) -> ChainHamiltonian`` from a :class:`GroundStateModel` and the field in use.
+    exact : callable or None
+        ``exact(sites, field) -> float``: the ground energy without diagonalisation (TFIM: free fermions), or None.
+    from_file : bool
+        The chain is read from ``term_path`` (not a named model of the command line).
+    """
+
+    name: str
+    field: float
+    build: Callable
+    exact: Callable | None = None
+    from_file: bool = False
+
+
+def _custom(model: GroundStateModel, field: float) -> ChainHamiltonian:
+    if not model.term_path:
+        raise ValueError("model='custom' needs term_path (a .npy two-site term)")
+    return hamiltonians.from_terms(model.sites, Path(model.term_path), name=Path(model.term_path).stem)
+
+
+def _heisenberg(model: GroundStateModel, field: float) -> ChainHamiltonian:
+    return hamiltonians.heisenberg(model.sites) if field == 0.0 else hamiltonians.xxz(model.sites, 1.0, 1.0, field)
+
+
+MODELS = {
+    chain.name: chain
+    for chain in (
+        ChainModel("tfim", 1.0, lambda m, g: hamiltonians.tfim(m.sites, g), exact.tfim_free_fermion_energy),
+        ChainModel("heisenberg", 0.0, _heisenberg),
+        ChainModel("xxz", 0.0, lambda m, g: hamiltonians.xxz(m.sites, 1.0, m.anisotropy, g)),
+        ChainModel("trap", 0.3, lambda m, g: hamiltonians.trap(m.sites, 1.0, g)),
+        ChainModel("custom", 0.0, _custom, from_file=True),
+    )
+}
+"""The chains by name; adding one is one entry here."""
+
+NAMED_MODELS = tuple(name for name, chain in MODELS.items() if not chain.from_file)
+"""Chains chosen by name (the command line's ``--model`` names; a file gives the others)."""
+
+DEFAULT_FIELD = {name: chain.field for name, chain in MODELS.items()}
+"""Default ``field`` of every chain."""
 
 
 @dataclass(frozen=True)
@@ -94,21 +146,17 @@ class GroundStateModel(param.Parameterized):
         super().__init__(**params)
         self.result: GroundStateResult | None = None
 
+    def chain(self) -> ChainModel:
+        """The :class:`ChainModel` selected by ``model``."""
+        return MODELS[self.model]
+
+    def field_value(self) -> float:
+        """``field``, or the chain's default when it is None."""
+        return self.chain().field if self.field is None else self.field
+
     def hamiltonian(self) -> ChainHamiltonian:
         """The chain selected by ``model``/``field``/``anisotropy``/``sites``."""
-        g = DEFAULT_FIELD[self.model] if self.field is None else self.field
-        n = self.sites
-        if self.model == "tfim":
-            return hamiltonians.tfim(n, g)
-        if self.model == "heisenberg":
-            return hamiltonians.heisenberg(n) if g == 0.0 else hamiltonians.xxz(n, 1.0, 1.0, g)
-        if self.model == "xxz":
-            return hamiltonians.xxz(n, 1.0, self.anisotropy, g)
-        if self.model == "trap":
-            return hamiltonians.trap(n, 1.0, g)
-        if not self.term_path:
-            raise ValueError("model='custom' needs term_path (a .npy two-site term)")
-        return hamiltonians.from_terms(n, Path(self.term_path), name=Path(self.term_path).stem)
+        return self.chain().build(self, self.field_value())
 
     def validate(self) -> ChainHamiltonian:
         """Check parameter combinations and return the Hamiltonian; raises ValueError naming the parameter."""
@@ -131,11 +179,10 @@ class GroundStateModel(param.Parameterized):
                 )
 
     def reference(self, ham: ChainHamiltonian) -> float | None:
-        """Exact ground energy when cheap: free fermions for the TFIM, ED up to 2**16 states, else None."""
-        if self.model == "tfim":
-            return exact.tfim_free_fermion_energy(
-                ham.n, DEFAULT_FIELD["tfim"] if self.field is None else self.field
-            )
+        """Exact ground energy when cheap: the chain's own (TFIM: free fermions), ED up to 2**16 states, else None."""
+        chain = self.chain()
+        if chain.exact is not None:
+            return chain.exact(ham.n, self.field_value())
         if math.prod(ham.dims) <= REFERENCE_LIMIT:
             return exact.ground_energy(ham)
         return None

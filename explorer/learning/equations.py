@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from explorer.dictionaries import Dictionary
 from explorer.learning.law import SelfSimilarLaw
-from explorer.learning.window import monomial_change_of_basis
 
 __all__ = ["Term", "EquationTerms", "window_coefficients", "equations", "format_equations"]
 
@@ -111,7 +111,7 @@ def _norms(law: SelfSimilarLaw, equation: int, modes: range) -> tuple[float, flo
 def _to_monomials(law: SelfSimilarLaw, modes: range, tensor: np.ndarray) -> np.ndarray:
     """Rewrite Legendre coefficients in monomials: ``c'_j = sum_i c_i prod_m B_m[i_m, j_m]``."""
     for axis, m in enumerate(modes):
-        basis = np.linalg.inv(monomial_change_of_basis(law.dictionary, m, law.modes))
+        basis = np.linalg.inv(law.dictionary.monomial_change_of_basis(m, law.modes))
         tensor = np.moveaxis(np.tensordot(tensor, basis, axes=([axis], [0])), -1, axis)
     return tensor
 
@@ -143,34 +143,32 @@ def equations(
     """
     if threshold < 0 or not np.isfinite(threshold):
         raise ValueError(f"threshold must be a finite number >= 0, got {threshold}")
-    name = law.dictionary.name
+    dictionary = law.dictionary
     if basis == "auto":
-        basis = "dictionary" if name == "trigonometric" else "monomial"
+        basis = "monomial" if dictionary.polynomial else "dictionary"
     if basis not in ("monomial", "dictionary"):
         raise ValueError(f"basis must be 'auto', 'monomial' or 'dictionary', got {basis!r}")
-    if basis == "monomial" and name == "trigonometric":
+    if basis == "monomial" and not dictionary.polynomial:
         raise ValueError("basis='monomial' needs a polynomial dictionary (legendre or monomial)")
     result = []
     for k in range(law.modes):
         modes, tensor = window_coefficients(law, k, radius)
         total, unreported = _norms(law, k, modes)
-        if basis == "monomial" and name == "legendre":
+        if basis == "monomial":
             tensor = _to_monomials(law, modes, tensor)
         result.append(EquationTerms(k, tuple(modes), basis, _terms(modes, tensor, threshold), total, unreported))
     return result
 
 
-def _factor(name: str, basis: str, mode: int, index: int) -> str:
+def _factor(dictionary: Dictionary, basis: str, mode: int, index: int) -> str:
     var = f"x{mode}"
     if basis == "monomial":
         return var if index == 1 else f"{var}^{index}"
-    if name == "trigonometric":
-        return ("", f"sin({var})", f"cos({var})")[index]
-    return f"{name[0].upper()}{index}({var})"
+    return dictionary.function_label(index, var)
 
 
-def _format_term(term: Term, name: str, basis: str) -> str:
-    factors = [_factor(name, basis, m, i) for m, i in zip(term.modes, term.indices, strict=True)]
+def _format_term(term: Term, dictionary: Dictionary, basis: str) -> str:
+    factors = [_factor(dictionary, basis, m, i) for m, i in zip(term.modes, term.indices, strict=True)]
     magnitude = f"{abs(term.coefficient):.10g}"
     body = " ".join([magnitude, *factors]) if factors else magnitude
     return ("- " if term.coefficient < 0 else "+ ") + body
@@ -181,10 +179,9 @@ def format_equations(law: SelfSimilarLaw, rows: list[EquationTerms], order: int 
 
     The dictionary functions are named ``P<i>(x)`` (orthonormal Legendre), ``sin(x)``/``cos(x)`` or powers.
     """
-    name = law.dictionary.name
     lines = []
     for eq in rows:
-        body = " ".join(_format_term(t, name, eq.basis) for t in eq.terms) or "0"
+        body = " ".join(_format_term(t, law.dictionary, eq.basis) for t in eq.terms) or "0"
         lhs = f"x{eq.equation}" + "'" * order
         shown = eq.unreported_norm > 1e-8 * max(eq.total_norm, 1.0)
         note = f"   [terms on other modes: norm {eq.unreported_norm:.1e}]" if shown else ""

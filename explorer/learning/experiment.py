@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import param
 
+from explorer.dictionaries import TrigonometricDictionary, dictionary_class
 from explorer.learning.capacity import pair_coupling_bound
 from explorer.learning.learner import Learner
 from explorer.learning.presets import PRESETS, default_samples, preset
@@ -21,8 +22,6 @@ __all__ = ["LearningExperiment", "BOUND_WORK"]
 BOUND_WORK = 2500
 """Budget of :meth:`LearningExperiment.capacity_bound`: ascent iterations times modes (50 iterations at d = 50)."""
 
-SHARED_METHODS = ("gmws", "shared")
-"""Methods whose outside cores are shared, the premise of :mod:`explorer.learning.capacity`."""
 
 
 class LearningExperiment(param.Parameterized):
@@ -74,8 +73,8 @@ class LearningExperiment(param.Parameterized):
         - ``seed`` seeds the data and the learner's initialisation alike, unless ``init_seed`` seeds the latter;
         - ``samples`` defaults to the seed's number for the system (:func:`~explorer.learning.presets.default_samples`);
         - a ``degree`` given without ``total_degree`` also bounds the total degree (unless the preset asks for
-          exactly that degree); the trigonometric dictionary has degree 1 and, unless the preset or the settings
-          give one, total degree 2.
+          exactly that degree); a dictionary with a fixed degree (trigonometric: 1) sets it, and its default
+          total degree (trigonometric: 2) unless the preset or the settings give one.
 
         Raises ValueError naming the setting for an unknown name or a value out of bounds.
         """
@@ -90,8 +89,10 @@ class LearningExperiment(param.Parameterized):
         chosen = PRESETS.get(preset_of or system, {}) | given
         if "degree" in given and "total_degree" not in given and not chosen.get("exact_degree"):
             chosen["total_degree"] = given["degree"]
-        if chosen.get("dictionary") == "trigonometric":
-            chosen.update(degree=1, total_degree=chosen.get("total_degree", 2))
+        dictionary = dictionary_class(chosen.get("dictionary", Learner.param["dictionary"].default))
+        if dictionary.fixed_degree is not None:
+            total = chosen.get("total_degree", dictionary.default_total_degree)
+            chosen.update(degree=dictionary.fixed_degree, total_degree=total)
         learner_settings = preset(preset_of or system) | chosen
         seed = own.get("seed") if init_seed is None else init_seed
         if seed is not None:
@@ -134,12 +135,13 @@ class LearningExperiment(param.Parameterized):
         """Residuum no law of this learner's ansatz can beat, when :mod:`explorer.learning.capacity` applies.
 
         It applies to pair-coupled angle laws (systems with ``couplings()``, the dipoles) learned with the
-        trigonometric dictionary, total degree exactly 2 and shared outside cores (``gmws``, ``shared``); otherwise
+        trigonometric dictionary, total degree exactly 2 and shared block-sparse cores (``gmws``, ``shared``); otherwise
         ``None``. The ascent gets ``BOUND_WORK / d`` iterations (at least 5): a valid, slightly loose bound.
         """
         learner = self.learner
-        ansatz = (learner.dictionary, learner.degree, learner.total_degree, learner.exact_degree)
-        if ansatz != ("trigonometric", 1, 2, True) or learner.method not in SHARED_METHODS:
+        angles = isinstance(learner.make_dictionary(), TrigonometricDictionary)
+        pairs = angles and learner.degree == 1 and learner.total_degrees() == [2]
+        if not (pairs and learner.learning_method().shared_block_sparse):
             return None
         system = self.make_system()
         if not hasattr(system, "couplings"):
@@ -161,7 +163,5 @@ class LearningExperiment(param.Parameterized):
     def iterate(self):
         """Generator of sweep reports (see :class:`~explorer.learning.sweeps.SweepReport`)."""
         system, X, Y, X_test, F_test = self.data()
-        domain = system.domain
-        if self.learner.dictionary == "legendre" and self.domain is not None:
-            domain = np.asarray(self.domain, dtype=np.float64)
+        domain = system.domain if self.domain is None else np.asarray(self.domain, dtype=np.float64)
         yield from self.learner.iterate(X, Y, domain=domain, X_test=X_test, F_test=F_test)

@@ -1,13 +1,9 @@
 r"""The learner as a param model: method, ansatz and optimiser settings with bounds and docs.
 
-Methods (ALGORITHMS.md A7), all with the same interface and the same per-sweep reports:
-
-- ``gmws``: ALS with gauge-mediated weight sharing (seed Algorithm 1) on the selection table :math:`S^L`;
-- ``shared``: weight sharing *without* gauge mediation (every shared core fitted on all its equations; the
-  selection-tensor approach of GGR+20);
-- ``independent``: one block-sparse TT per equation (no sharing): the selection table with ``L = d - 1``, where
-  every core is used by one equation only;
-- ``dense``: the ``gmws`` algorithm with dense cores of the same ranks (no block sparsity).
+Methods (:mod:`explorer.learning.methods`, docs/algorithms.md "Methods"), all with the same interface and the
+same per-sweep reports: ``gmws`` (ALS with gauge-mediated weight sharing, seed Algorithm 1), ``shared`` (weight
+sharing without gauge mediation), ``independent`` (one block-sparse TT per equation) and ``dense`` (``gmws`` with
+dense cores).
 
 Initialisation: ``random`` (pass-through cores plus Gaussian noise) or ``window`` (our addition: per-equation
 least squares on the products of features of its window, turned into cores by a labelled TT-SVD, see
@@ -22,15 +18,15 @@ import threading
 import numpy as np
 import param
 
-from explorer.dictionaries import make_dictionary
+from explorer.dictionaries import DICTIONARIES, Dictionary, dictionary_class
 from explorer.learning.law import SelfSimilarLaw
+from explorer.learning.methods import METHODS, Method, method
 from explorer.learning.sweeps import StopRule, als_sweeps
 from explorer.learning.window import window_regression_law
 from explorer.tt.structure import BlockStructure
 
 __all__ = ["Learner", "METHODS", "warm_up_kernels"]
 
-METHODS = ("gmws", "shared", "independent", "dense")
 
 
 def _check_array(name: str, value, shape=None) -> np.ndarray:
@@ -47,9 +43,11 @@ def _check_array(name: str, value, shape=None) -> np.ndarray:
 class Learner(param.Parameterized):
     """Learn ``f`` in ``xdot = f(x)`` (or ``xddot = f(x)``) with self-similar block-sparse tensor trains."""
 
-    method = param.Selector(default="gmws", objects=list(METHODS), doc="Optimiser / ansatz (see module doc).")
+    method = param.Selector(
+        default="gmws", objects=list(METHODS), doc="Optimiser / ansatz (explorer.learning.methods)."
+    )
     dictionary = param.Selector(
-        default="legendre", objects=["legendre", "monomial", "trigonometric"], doc="Functions of one mode."
+        default="legendre", objects=list(DICTIONARIES), doc="Functions of one mode (explorer.dictionaries)."
     )
     degree = param.Integer(default=3, bounds=(1, 20), doc="Largest polynomial degree of the dictionary.")
     total_degree = param.Integer(
@@ -100,29 +98,28 @@ class Learner(param.Parameterized):
             return self.threads
         return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()))
 
+    def learning_method(self) -> Method:
+        """The :class:`~explorer.learning.methods.Method` named by ``method``."""
+        return method(self.method)
+
     def total_degrees(self) -> list[int]:
         return [self.total_degree] if self.exact_degree else list(range(self.total_degree + 1))
 
-    def make_dictionary(self, domain=None):
-        """The dictionary; Legendre is rescaled to ``domain`` (one interval or ``(d, 2)``)."""
-        if self.dictionary == "trigonometric":
-            return make_dictionary("trigonometric")
-        return make_dictionary(
-            self.dictionary, self.degree, domain if self.dictionary == "legendre" else None
-        )
+    def make_dictionary(self, domain=None) -> Dictionary:
+        """The dictionary of ``degree``; one that rescales (Legendre) is rescaled to ``domain`` (one interval or
+        ``(d, 2)``); one with a fixed degree (trigonometric) ignores ``degree``."""
+        cls = dictionary_class(self.dictionary)
+        return cls.build(None if cls.fixed_degree is not None else self.degree, domain)
 
     def structure(self, modes: int, dictionary=None) -> BlockStructure:
         dictionary = dictionary or self.make_dictionary()
         return BlockStructure(
-            dictionary.degrees, modes, self.block_size, self.total_degrees(), dense=self.method == "dense"
+            dictionary.degrees, modes, self.block_size, self.total_degrees(), dense=self.learning_method().dense
         )
 
     def effective_interaction_length(self, modes: int) -> int:
-        if self.method == "independent":
-            return modes - 1
-        if self.interaction_length >= modes:
-            raise ValueError(f"interaction_length must be < modes ({modes}), got {self.interaction_length}")
-        return self.interaction_length
+        """The ``L`` of the selection table for ``modes`` modes (``d - 1`` for a method without sharing)."""
+        return self.learning_method().interaction_length(self.interaction_length, modes)
 
     def initial_law(self, X: np.ndarray, Y: np.ndarray, domain=None) -> SelfSimilarLaw:
         dictionary = self.make_dictionary(domain)
@@ -151,7 +148,7 @@ class Learner(param.Parameterized):
             law,
             X,
             Y,
-            gauge=self.method != "shared",
+            gauge=self.learning_method().gauge,
             ridge=self.ridge,
             stop=stop,
             X_test=X_test,

@@ -27,7 +27,6 @@ __all__ = [
     "law_from_window_coefficients",
     "window_regression_law",
     "window_multi_indices",
-    "monomial_change_of_basis",
     "fput_window_coefficients",
     "fput_law",
 ]
@@ -95,24 +94,6 @@ def window_regression_law(
     return _law_from_windows(structure, dictionary, interaction_length, cores_of)
 
 
-def monomial_change_of_basis(dictionary: Dictionary, mode: int = 0, modes: int = 1) -> np.ndarray:
-    """Matrix ``T`` with ``x**j = sum_i T[j, i] psi_i(x)`` for ``j < p`` (exact on Gauss-Legendre nodes)."""
-    p = dictionary.size
-    nodes, _ = np.polynomial.legendre.leggauss(p)
-    lo, hi = _mode_interval(dictionary, mode, modes)
-    x = lo + (nodes + 1.0) * (hi - lo) / 2.0
-    states = np.zeros((p, modes))
-    states[:, mode] = x
-    psi = dictionary.evaluate(states)[:, mode, :]
-    return np.linalg.solve(psi, x[:, None] ** np.arange(p)[None, :]).T
-
-
-def _mode_interval(dictionary: Dictionary, mode: int, modes: int):
-    domain = getattr(dictionary, "domain", np.array([-1.0, 1.0]))
-    domain = np.asarray(domain)
-    return tuple(domain if domain.ndim == 1 else domain[mode])
-
-
 def _cube_difference(tensor: np.ndarray, coef: float, hi: int | None, lo: int | None, axes: int) -> None:
     """Add ``coef * (x_hi - x_lo)^3`` and nothing for a fixed end (``None``), monomial coefficients."""
     for power in range(4):
@@ -165,7 +146,7 @@ def fput_law(system, dictionary: Dictionary, block_size: int = 2) -> SelfSimilar
         tensor = fput_window_coefficients(system.kappas, system.betas, e, d)
         for axis, m in enumerate(window(d, 1, e)):
             tensor = np.moveaxis(
-                np.tensordot(tensor, monomial_change_of_basis(dictionary, m, d), ([axis], [0])), -1, axis
+                np.tensordot(tensor, dictionary.monomial_change_of_basis(m, d), ([axis], [0])), -1, axis
             )
         coefficients.append(tensor)
     return law_from_window_coefficients(structure, dictionary, 1, coefficients)

@@ -16,8 +16,7 @@ import itertools
 
 import param
 
-from explorer.groundstate.model import MODELS as GROUNDSTATE_MODELS
-from explorer.groundstate.model import GroundStateModel
+from explorer.groundstate.model import NAMED_MODELS, GroundStateModel
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.learner import Learner
 from explorer.learning.presets import PRESETS
@@ -265,7 +264,7 @@ class EpsilonNetSweep(Sweep):
     of the returned state; E0 the exact ground energy (free fermions for the TFIM).
     """
 
-    model = param.Selector(default="tfim", objects=list(GROUNDSTATE_MODELS[:-1]), doc="Chain Hamiltonian.")
+    model = param.Selector(default="tfim", objects=list(NAMED_MODELS), doc="Chain Hamiltonian.")
     sites = param.List(default=[10], item_type=int, doc="Chain lengths n.")
     bond_dims = param.List(default=[2], item_type=int, doc="Bond dimensions D.")
     net_sizes = param.List(default=[100], item_type=int, doc="Haar net sizes.")
