@@ -17,7 +17,7 @@ from dataclasses import asdict
 from threadpoolctl import threadpool_limits
 
 from explorer.commands.flags import add_flags, given, parse_assignments
-from explorer.learning.equations import equations, format_equations
+from explorer.learning.equations import BASES, equations, format_equations
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.learner import Learner
 from explorer.learning.presets import DEFAULT_SAMPLES, PRESET_KEYS, default_samples
@@ -57,7 +57,7 @@ def add_parser(sub) -> None:
         help=f"smallest |coefficient| printed by --equations (default: {threshold})",
     )
     p.add_argument(
-        "--basis", choices=["auto", "monomial", "dictionary"], default=basis,
+        "--basis", choices=["auto", *BASES], default=basis,
         help=f"basis of --equations (auto: monomials for polynomial dictionaries; default: {basis})",
     )
     p.add_argument("--save", default=None, help="write the learned law to this .npz file")

@@ -23,7 +23,11 @@ import numpy as np
 from explorer.dictionaries import Dictionary
 from explorer.learning.law import SelfSimilarLaw
 
-__all__ = ["Term", "EquationTerms", "window_coefficients", "equations", "format_equations"]
+MONOMIAL_BASIS, DICTIONARY_BASIS = "monomial", "dictionary"
+BASES = (MONOMIAL_BASIS, DICTIONARY_BASIS)
+"""Bases the terms can be written in: monomials (polynomial dictionaries) or the dictionary's own functions."""
+
+__all__ = ["BASES", "Term", "EquationTerms", "window_coefficients", "equations", "format_equations"]
 
 
 @dataclass(frozen=True)
@@ -145,16 +149,17 @@ def equations(
         raise ValueError(f"threshold must be a finite number >= 0, got {threshold}")
     dictionary = law.dictionary
     if basis == "auto":
-        basis = "monomial" if dictionary.polynomial else "dictionary"
-    if basis not in ("monomial", "dictionary"):
-        raise ValueError(f"basis must be 'auto', 'monomial' or 'dictionary', got {basis!r}")
-    if basis == "monomial" and not dictionary.polynomial:
+        basis = MONOMIAL_BASIS if dictionary.polynomial else DICTIONARY_BASIS
+    if basis not in BASES:
+        raise ValueError(f"basis must be 'auto' or one of {BASES}, got {basis!r}")
+    in_monomials = basis == MONOMIAL_BASIS
+    if in_monomials and not dictionary.polynomial:
         raise ValueError("basis='monomial' needs a polynomial dictionary (legendre or monomial)")
     result = []
     for k in range(law.modes):
         modes, tensor = window_coefficients(law, k, radius)
         total, unreported = _norms(law, k, modes)
-        if basis == "monomial":
+        if in_monomials:
             tensor = _to_monomials(law, modes, tensor)
         result.append(EquationTerms(k, tuple(modes), basis, _terms(modes, tensor, threshold), total, unreported))
     return result
@@ -162,7 +167,7 @@ def equations(
 
 def _factor(dictionary: Dictionary, basis: str, mode: int, index: int) -> str:
     var = f"x{mode}"
-    if basis == "monomial":
+    if basis == MONOMIAL_BASIS:
         return var if index == 1 else f"{var}^{index}"
     return dictionary.function_label(index, var)
 
