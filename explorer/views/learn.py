@@ -34,7 +34,7 @@ from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
-__all__ = ["LearnPage", "default_experiment", "feature_names", "type_name"]
+__all__ = ["LearnPage", "default_experiment", "type_name"]
 
 BOUND_LABEL = "lower bound (any law, this ρ and L)"
 """Legend of the capacity bound (:meth:`LearningExperiment.capacity_bound`), drawn for the dipoles."""
@@ -46,14 +46,6 @@ DEFAULTS = dict(system="fput", modes=10, samples=500, test_samples=2000, noise=0
 def default_experiment(**overrides) -> LearningExperiment:
     """The page's starting point: FPUT with the seed's learner settings, random initialisation, 10 sweeps."""
     return LearningExperiment.from_settings(**{**DEFAULTS, **overrides}, init="random", sweeps=10)
-
-
-def feature_names(dictionary: str, degrees) -> list[str]:
-    """Readable names of the dictionary functions: ``P0..``, ``x^0..`` or ``1, sin, cos``."""
-    if dictionary == "trigonometric":
-        return ["1", "sin", "cos"][: len(degrees)]
-    stem = "P" if dictionary == "legendre" else "x^"
-    return [f"{stem}{i}" for i in range(len(degrees))]
 
 
 def type_name(kind: int, interaction_length: int) -> str:
@@ -272,7 +264,7 @@ def block_cells(law: SelfSimilarLaw, mode: int, kind: int):
     st = law.structure
     left = [b.label for b in st.label_blocks(mode)]
     right = {b.label for b in st.label_blocks(mode + 1)}
-    names = feature_names(law.dictionary.name, st.degrees)
+    names = law.dictionary.feature_names()
     xs, ys, values, texts = [], [], [], []
     for a_index, a in enumerate(left):
         for i, name in enumerate(names):

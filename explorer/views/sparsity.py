@@ -13,11 +13,12 @@ import numpy as np
 import panel as pn
 import param
 
+from explorer.dictionaries import Dictionary
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
 from explorer.learning.selection import selection_table
 from explorer.views.controls import SIDEBAR_WIDTH, WIDGET_WIDTH, ErrorBox, checkbox, int_input, param_controls, select
-from explorer.views.learn import feature_names, type_name
+from explorer.views.learn import type_name
 from explorer.views.plots import Heatmap, MatrixMosaic
 from explorer.views.session import SessionState
 from explorer.views.worker import ui_callback
@@ -158,7 +159,7 @@ class SparsityPage:
             self.errors.show(exc, prefix="No block structure")
             return
         self.errors.clear()
-        self._draw_slices(dictionary.name)
+        self._draw_slices(dictionary)
         self._draw_sizes()
         self._draw_counts()
 
@@ -175,8 +176,8 @@ class SparsityPage:
             self.core_type.param.update(options=options, value=kind)
         return law.cores[(mode, kind)]
 
-    def _draw_slices(self, dictionary_name: str) -> None:
-        names = feature_names(dictionary_name, self.structure.degrees)
+    def _draw_slices(self, dictionary: Dictionary) -> None:
+        names = dictionary.feature_names()
         core = self.learned_core()
         self._describe_overlay(core is not None)
         tiles = slice_tiles(self.structure, self.settings.core - 1, names, core)
