@@ -11,6 +11,7 @@ import pytest
 from explorer.cli import main
 from explorer.groundstate import hamiltonians
 from explorer.groundstate.model import GroundStateModel
+from explorer.progress import Progress
 
 try:
     from threadpoolctl import threadpool_limits
@@ -105,10 +106,13 @@ def test_model_validates_before_work():
 
 def test_model_iterates_and_solves():
     model = GroundStateModel(model="tfim", sites=8, method="product", family="lemma3", delta=0.05)
-    reports = list(model.iterate())
+    progress = Progress(model.iterate())
+    reports = list(progress)
     assert [r.site for r in reports] == list(range(1, 9))
-    assert model.result.energy == pytest.approx(-9.40248, abs=1e-3)
-    assert model.result.details["net_sizes"]["interior"] == model.result.net_size
+    assert progress.result.energy == pytest.approx(-9.40248, abs=1e-3)
+    assert progress.result.details["net_sizes"]["interior"] == progress.result.net_size
+    assert model.solve().energy == progress.result.energy
+    assert not hasattr(model, "result")
 
 
 def test_cli_trap_chain_dmrg_from_all_up_stays_stuck_while_dp_escapes(capsys):

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from explorer.groundstate import dp, exact, hamiltonians, nets
-from explorer.groundstate.dmrg import DMRG, SweepReport
+from explorer.groundstate.dmrg import DMRG, DMRGSweepReport
 from explorer.groundstate.dp import EpsilonNetDP, SiteReport
+from explorer.progress import Progress
 
 try:
     from threadpoolctl import threadpool_limits
@@ -77,9 +78,9 @@ def test_product_dp_tfim_n8_reaches_best_product_state():
 
 def test_dp_d2_tfim_n10_with_refinement():
     ham = hamiltonians.tfim(10)
-    solver = EpsilonNetDP(ham, 2, net_size=500, eta=0.05, refine=10, seed=0)
-    reports = list(solver.iterate())
-    result = solver.result
+    progress = Progress(EpsilonNetDP(ham, 2, net_size=500, eta=0.05, refine=10, seed=0).iterate())
+    reports = list(progress)
+    result = progress.result
     assert result.energy <= -12.30
     _assert_valid_output(result, ham, TFIM_E0_N10)
     assert len(reports) == 11 * 10 and all(isinstance(r, SiteReport) for r in reports)
@@ -169,10 +170,10 @@ def test_trap_chain_dp_escapes_where_two_site_dmrg_stays():
 
 def test_two_site_dmrg_tfim_n10_d8():
     ham = hamiltonians.tfim(10)
-    solver = DMRG(ham, 8, two_site=True, seed=0)
-    reports = list(solver.iterate())
-    result = solver.result
-    assert all(isinstance(r, SweepReport) for r in reports) and result.sweeps == len(reports)
+    progress = Progress(DMRG(ham, 8, two_site=True, seed=0).iterate())
+    reports = list(progress)
+    result = progress.result
+    assert all(isinstance(r, DMRGSweepReport) for r in reports) and result.sweeps == len(reports)
     assert abs(result.energy - TFIM_E0_N10) < 1e-6
     assert result.energy >= TFIM_E0_N10 - 1e-9
     assert result.energy == pytest.approx(result.mps.energy(ham), abs=1e-12)

@@ -520,3 +520,14 @@ def test_kernels_are_warmed_up_once_per_process():
     start = time.perf_counter()
     warm_up_kernels()
     assert time.perf_counter() - start < 0.01
+
+
+def test_reports_carry_the_law_of_their_own_sweep():
+    system, X, Y, _, _ = _fput_data(8, 200)
+    learner = Learner(init="random", init_noise=0.05, sweeps=3, stagnation=0.0)
+    reports = list(learner.iterate(X, Y, domain=system.domain))
+    assert len({id(r.law) for r in reports}) == 3
+    for report in reports:
+        assert report.law.residuum(X, Y) == pytest.approx(report.train_residual, rel=1e-12)
+        assert len(report.law.history) == report.sweep
+    assert reports[0].train_residual > reports[-1].train_residual

@@ -12,8 +12,9 @@ import math
 from pathlib import Path
 
 from explorer.commands.flags import add_flags, given
-from explorer.groundstate.dmrg import SweepReport
+from explorer.groundstate.dmrg import DMRGSweepReport
 from explorer.groundstate.model import DEFAULT_FIELD, MODELS, NAMED_MODELS, GroundStateModel
+from explorer.progress import Progress
 
 FILE_MODEL = next(name for name, chain in MODELS.items() if chain.from_file)
 """The chain read from a ``.npy`` two-site term."""
@@ -85,7 +86,7 @@ def build_model(args) -> GroundStateModel:
 
 
 def _progress(report) -> str:
-    if isinstance(report, SweepReport):
+    if isinstance(report, DMRGSweepReport):
         return (
             f"sweep {report.sweep:3d}  E = {report.energy:+.10f}  discarded = {report.discarded:.2e}  "
             f"D = {report.max_bond}  ({report.seconds:.2f} s)"
@@ -99,9 +100,10 @@ def _progress(report) -> str:
 
 def run(args) -> int:
     model = build_model(args)
-    for report in model.iterate():
+    progress = Progress(model.iterate())
+    for report in progress:
         print(_progress(report), flush=True)
-    result = model.result
+    result = progress.result
     summary = {
         "model": model.model,
         "sites": model.sites,

@@ -8,7 +8,7 @@ front end).
 """
 
 from .csp import ChainCSP
-from .dmrg import DMRG, DMRGResult, SweepReport
+from .dmrg import DMRG, DMRGResult, DMRGSweepReport
 from .dp import DPResult, EpsilonNetDP, SiteReport
 from .hamiltonians import ChainHamiltonian, from_terms, heisenberg, tfim, trap, xxz
 from .model import GroundStateModel, GroundStateResult
@@ -25,7 +25,7 @@ __all__ = [
     "GroundStateResult",
     "MPS",
     "SiteReport",
-    "SweepReport",
+    "DMRGSweepReport",
     "VidalForm",
     "from_terms",
     "heisenberg",

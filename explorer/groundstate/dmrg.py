@@ -12,12 +12,14 @@ Each report carries the **true** energy of the current (truncated, normalised) M
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse.linalg as spla
+
+from explorer.progress import run_to_end
 
 from .hamiltonians import ChainHamiltonian
 from .mps import MPS
@@ -26,7 +28,7 @@ DENSE_EIGH_LIMIT = 1024
 
 
 @dataclass(frozen=True)
-class SweepReport:
+class DMRGSweepReport:
     """Progress after one full sweep (left-to-right and back).
 
     Attributes
@@ -170,7 +172,6 @@ class DMRG:
         self.max_sweeps, self.tol = int(max_sweeps), float(tol)
         self.state = initial_state(ham, self.bond_dim, init, np.random.default_rng(seed))
         self.mpo = mpo(ham)
-        self.result: DMRGResult | None = None
 
     def _environments(self, tensors: list) -> list:
         """Right environments ``R[k]`` (everything right of site ``k-1``) of a right-canonical state."""
@@ -245,8 +246,9 @@ class DMRG:
                     right[k] = _grow_right(right[k + 1], tensors[k], self.mpo[k])
         return val, worst
 
-    def iterate(self) -> Iterator[SweepReport]:
-        """Sweep until converged, yielding a :class:`SweepReport` per sweep; sets ``self.result``."""
+    def iterate(self) -> Generator[DMRGSweepReport, None, DMRGResult]:
+        """Sweep until converged, yielding a :class:`DMRGSweepReport` per sweep; returns the :class:`DMRGResult`
+        (``result = yield from dmrg.iterate()``, or :class:`explorer.progress.Progress`)."""
         start, tensors, history = time.perf_counter(), list(self.state.tensors), []
         previous, val = np.inf, 0.0
         for sweep in range(1, self.max_sweeps + 1):
@@ -254,18 +256,14 @@ class DMRG:
             self.state = MPS(tuple(tensors))
             energy = self.state.energy(self.ham)
             history.append(energy)
-            yield SweepReport(
+            yield DMRGSweepReport(
                 sweep, energy, val, worst, max(self.state.bond_dims, default=1), time.perf_counter() - start
             )
             if abs(previous - energy) < self.tol:
                 break
             previous = energy
-        self.result = DMRGResult(
-            history[-1], self.state, len(history), val, time.perf_counter() - start, history
-        )
+        return DMRGResult(history[-1], self.state, len(history), val, time.perf_counter() - start, history)
 
     def solve(self) -> DMRGResult:
         """Run :meth:`iterate` to convergence and return the :class:`DMRGResult`."""
-        for _ in self.iterate():
-            pass
-        return self.result
+        return run_to_end(self.iterate())

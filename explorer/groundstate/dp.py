@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
+
+from explorer.progress import run_to_end
 
 from . import nets
 from .hamiltonians import ChainHamiltonian
@@ -224,7 +226,6 @@ class EpsilonNetDP:
             ]
             + [1]
         )
-        self.result: DPResult | None = None
         self.net_sizes: dict = {}
         self._table_cache: dict = {}
 
@@ -287,8 +288,8 @@ class EpsilonNetDP:
         return out
 
     # ------------------------------------------------------------------- DP
-    def _run(self, sites: list, round_index: int, eta: float, start: float) -> Iterator[SiteReport | list]:
-        """Forward DP over ``sites``; yields one report per site, finally the list of layers."""
+    def _run(self, sites: list, round_index: int, eta: float, start: float) -> Generator[SiteReport, None, list]:
+        """Forward DP over ``sites``; yields one report per site and returns the list of layers."""
         first = sites[0][1]
         layers = [_Layer(first, np.zeros(first.size), np.full(first.size, -1))]
         yield SiteReport(round_index, 1, len(sites), 0.0, first.size, 0, time.perf_counter() - start)
@@ -308,7 +309,7 @@ class EpsilonNetDP:
                 links,
                 time.perf_counter() - start,
             )
-        yield layers
+        return layers
 
     def _transition(
         self, prev: _Layer, pairs: nets.PairNet, schmidt: np.ndarray, bond: int, round_index: int, eta: float
@@ -421,8 +422,9 @@ class EpsilonNetDP:
             return self.eta
         return min(self.eta, self.refine_scale_of(round_index) / (REFINE_SCHMIDT - 1))
 
-    def iterate(self) -> Iterator[SiteReport]:
-        """Run the DP (and refinement rounds), yielding a :class:`SiteReport` per site; sets ``self.result``.
+    def iterate(self) -> Generator[SiteReport, None, DPResult]:
+        """Run the DP (and refinement rounds), yielding a :class:`SiteReport` per site; returns the
+        :class:`DPResult` (``result = yield from dp.iterate()``, or :class:`explorer.progress.Progress`).
 
         The result is the round whose output has the lowest true energy; ``history`` lists every round.
         """
@@ -432,12 +434,7 @@ class EpsilonNetDP:
             if round_index:
                 sites = self._local_sites(best["tensors"], round_index)
             eta = self.round_eta(round_index)
-            layers = None
-            for item in self._run(sites, round_index, eta, start):
-                if isinstance(item, SiteReport):
-                    yield item
-                else:
-                    layers = item
+            layers = yield from self._run(sites, round_index, eta, start)
             self._table_cache.clear()
             energy_dp, tensors, stitch = self._backtrack(layers)
             energy = MPS(tuple(tensors)).energy(self.grouped)
@@ -450,13 +447,11 @@ class EpsilonNetDP:
                     "stitch": stitch,
                     "eta": eta,
                 }
-        self.result = self._result(best, history, start)
+        return self._result(best, history, start)
 
     def solve(self) -> DPResult:
         """Run :meth:`iterate` to the end and return the :class:`DPResult`."""
-        for _ in self.iterate():
-            pass
-        return self.result
+        return run_to_end(self.iterate())
 
 
 def _realify(blocks: np.ndarray, conj_sign: int) -> np.ndarray:

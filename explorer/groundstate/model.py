@@ -2,27 +2,29 @@
 
 Every parameter carries bounds and documentation; out-of-range values raise ``ValueError`` when set, and
 :meth:`GroundStateModel.validate` checks the combinations (Hilbert-space size for ED, Lemma-3 grid size)
-before any work starts. ``iterate()`` yields the solver's progress reports; ``solve()`` returns a
-:class:`GroundStateResult`.
+before any work starts. ``iterate()`` yields the solver's progress reports and returns a
+:class:`GroundStateResult`; ``solve()`` runs it to the end and returns the result. Chains (:data:`MODELS`) and
+solvers (:data:`SOLVERS`) come from small registries in this module.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import param
 
+from explorer.progress import run_to_end
+
 from . import exact, hamiltonians, nets
-from .dmrg import DMRG
-from .dp import NET_SIZE, REFINE, EpsilonNetDP
+from .dmrg import DMRG, DMRGSweepReport
+from .dp import NET_SIZE, REFINE, EpsilonNetDP, SiteReport
 from .hamiltonians import ChainHamiltonian
 from .mps import MPS
 
-METHODS = ("dp", "dmrg", "exact", "product")
 REFERENCE_LIMIT = 2**16
 
 
@@ -114,6 +116,83 @@ class GroundStateResult:
     details: dict = field(default_factory=dict)
 
 
+def _exact(model: GroundStateModel, ham: ChainHamiltonian):
+    """Exact diagonalisation: no progress reports, the result at once."""
+    start = time.perf_counter()
+    energy, _ = exact.ground_state(ham, seed=model.seed)
+    yield from ()
+    return GroundStateResult("exact", energy, None, energy, None, time.perf_counter() - start)
+
+
+def _check_exact(model: GroundStateModel, ham: ChainHamiltonian) -> None:
+    if not exact.ed_feasible(ham):
+        raise ValueError(f"sites={model.sites} is too large for method='exact'")
+
+
+def _dmrg(model: GroundStateModel, ham: ChainHamiltonian):
+    solver = DMRG(ham, model.bond_dim, two_site=True, init=model.dmrg_start, seed=model.seed)
+    out = yield from solver.iterate()
+    details = {"sweeps": out.sweeps, "eigenvalue": out.eigenvalue, "history": out.history}
+    return GroundStateResult("dmrg", out.energy, None, model.reference(ham), None, out.seconds, out.mps, details)
+
+
+def _net_dp(model: GroundStateModel, ham: ChainHamiltonian, bond_dim: int):
+    solver = EpsilonNetDP(
+        ham,
+        bond_dim,
+        family=model.family,
+        net_size=model.net_size,
+        delta=model.delta,
+        eta=model.eta,
+        seed=model.seed,
+        refine=model.refine,
+    )
+    out = yield from solver.iterate()
+    details = {
+        "net_sizes": out.net_sizes,
+        "bound": out.bound,
+        "max_stitch": out.max_stitch,
+        "rounds": out.rounds,
+        "history": [list(h) for h in out.history],
+    }
+    size = out.net_sizes.get("interior") or out.net_sizes.get("first")
+    return GroundStateResult(
+        model.method, out.energy, out.energy_dp, model.reference(ham), size, out.seconds, out.mps, details
+    )
+
+
+@dataclass(frozen=True)
+class Solver:
+    """One solver of :data:`SOLVERS`.
+
+    ``run(model, ham)`` is a generator of progress reports returning the :class:`GroundStateResult`;
+    ``check(model, ham)`` raises ValueError for settings the solver cannot run, before any work starts.
+    """
+
+    name: str
+    summary: str
+    run: Callable
+    check: Callable = lambda model, ham: None
+
+
+SOLVERS = {
+    solver.name: solver
+    for solver in (
+        Solver(
+            "dp", "epsilon-net DP within bond dimension D",
+            lambda m, h: _net_dp(m, h, m.bond_dim), lambda m, h: m.check_nets(h, m.bond_dim),
+        ),
+        Solver("dmrg", "two-site DMRG", _dmrg),
+        Solver("exact", "exact diagonalisation", _exact, _check_exact),
+        Solver(
+            "product", "the DP over product states (D = 1)",
+            lambda m, h: _net_dp(m, h, 1), lambda m, h: m.check_nets(h, 1),
+        ),
+    )
+}
+"""The solvers by name; adding one is one entry here."""
+
+
 class GroundStateModel(param.Parameterized):
     """Ground state of a 1D chain by epsilon-net DP, DMRG, product-state DP or exact diagonalisation."""
 
@@ -136,15 +215,11 @@ class GroundStateModel(param.Parameterized):
         default=REFINE, bounds=(0, 50), doc="Refinement rounds after the global DP (our addition; none for D = 1)."
     )
     seed = param.Integer(default=0, bounds=(0, 2**63 - 1), doc="Seed of the numpy Generator.")
-    method = param.Selector(default="dp", objects=list(METHODS), doc="Solver.")
+    method = param.Selector(default="dp", objects=list(SOLVERS), doc="Solver (SOLVERS).")
     dmrg_start = param.Selector(
         default="random", objects=["random", "up"],
         doc="Initial state of DMRG: a random MPS or the all-up product state (gets stuck on the trap chain).",
     )
-
-    def __init__(self, **params):
-        super().__init__(**params)
-        self.result: GroundStateResult | None = None
 
     def chain(self) -> ChainModel:
         """The :class:`ChainModel` selected by ``model``."""
@@ -161,13 +236,11 @@ class GroundStateModel(param.Parameterized):
     def validate(self) -> ChainHamiltonian:
         """Check parameter combinations and return the Hamiltonian; raises ValueError naming the parameter."""
         ham = self.hamiltonian()
-        if self.method == "exact" and not exact.ed_feasible(ham):
-            raise ValueError(f"sites={self.sites} is too large for method='exact'")
-        if self.method in ("dp", "product"):
-            self._validate_dp(ham, 1 if self.method == "product" else self.bond_dim)
+        SOLVERS[self.method].check(self, ham)
         return ham
 
-    def _validate_dp(self, ham: ChainHamiltonian, bond_dim: int) -> None:
+    def check_nets(self, ham: ChainHamiltonian, bond_dim: int) -> None:
+        """Raise ValueError when the nets of a DP within ``bond_dim`` cannot be built (too many grid matrices)."""
         d = ham.d
         nets.boundary_blocks(ham.n, d, bond_dim)
         if self.family == "lemma3":
@@ -187,52 +260,12 @@ class GroundStateModel(param.Parameterized):
             return exact.ground_energy(ham)
         return None
 
-    def _solver(self, ham: ChainHamiltonian):
-        if self.method == "dmrg":
-            return DMRG(ham, self.bond_dim, two_site=True, init=self.dmrg_start, seed=self.seed)
-        bond_dim = 1 if self.method == "product" else self.bond_dim
-        return EpsilonNetDP(
-            ham,
-            bond_dim,
-            family=self.family,
-            net_size=self.net_size,
-            delta=self.delta,
-            eta=self.eta,
-            seed=self.seed,
-            refine=self.refine,
-        )
-
-    def iterate(self) -> Iterator:
-        """Yield progress reports (DP: per site, DMRG: per sweep); the result is then in ``self.result``."""
+    def iterate(self) -> Generator[SiteReport | DMRGSweepReport, None, GroundStateResult]:
+        """Yield the solver's progress reports (DP: per site, DMRG: per sweep) and return the
+        :class:`GroundStateResult` (``result = yield from model.iterate()``, or :class:`explorer.progress.Progress`)."""
         ham = self.validate()
-        start = time.perf_counter()
-        if self.method == "exact":
-            energy, _ = exact.ground_state(ham, seed=self.seed)
-            self.result = GroundStateResult("exact", energy, None, energy, None, time.perf_counter() - start)
-            return
-        solver = self._solver(ham)
-        yield from solver.iterate()
-        self.result = self._package(solver.result, ham)
-
-    def _package(self, out, ham: ChainHamiltonian) -> GroundStateResult:
-        reference = self.reference(ham)
-        if self.method == "dmrg":
-            details = {"sweeps": out.sweeps, "eigenvalue": out.eigenvalue, "history": out.history}
-            return GroundStateResult("dmrg", out.energy, None, reference, None, out.seconds, out.mps, details)
-        details = {
-            "net_sizes": out.net_sizes,
-            "bound": out.bound,
-            "max_stitch": out.max_stitch,
-            "rounds": out.rounds,
-            "history": [list(h) for h in out.history],
-        }
-        size = out.net_sizes.get("interior") or out.net_sizes.get("first")
-        return GroundStateResult(
-            self.method, out.energy, out.energy_dp, reference, size, out.seconds, out.mps, details
-        )
+        return (yield from SOLVERS[self.method].run(self, ham))
 
     def solve(self) -> GroundStateResult:
         """Run to the end and return the :class:`GroundStateResult`."""
-        for _ in self.iterate():
-            pass
-        return self.result
+        return run_to_end(self.iterate())

@@ -149,6 +149,12 @@ class SelfSimilarLaw:
         """``sqrt(sum ||fhat(x) - f(x)||^2 / sum ||f(x)||^2)`` (ALGORITHMS.md A1)."""
         return relative_residual(self.predict(X), F)
 
+    def copy(self) -> SelfSimilarLaw:
+        """A copy whose cores and history later sweeps of this law do not change (structure and dictionary, which
+        nothing changes, are shared)."""
+        cores = {key: core.copy() for key, core in self.cores.items()}
+        return SelfSimilarLaw(self.structure, self.dictionary, self.interaction_length, cores, list(self.history))
+
     def save(self, path) -> None:
         """``.npz`` with one array per core and JSON metadata (structure, dictionary, L, history); no pickle."""
         meta = {

@@ -2,13 +2,14 @@
 
 A sweep is a left-to-right half-sweep followed by the mirrored right-to-left one (Algorithm 1 and its mirror).
 The loop stops at a target training residual, on stagnation (relative decrease below a tolerance), at the sweep
-limit, or when the consumer stops iterating: the law holds what was learned so far at every yield.
+limit, or when the consumer stops iterating. Every report carries a copy of the law after its sweep, so a consumer
+may keep, display or save it while the loop goes on (the law passed in is fitted in place).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from explorer.learning.law import SelfSimilarLaw, relative_residual
 __all__ = ["SweepReport", "StopRule", "als_sweeps"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class SweepReport:
     """What one sweep did.
 
@@ -38,7 +39,7 @@ class SweepReport:
         Gauge matrices applied in this sweep: ``mode``, ``type``, ``equation``, ``side`` and ``U`` (a core
         ``C -> C U`` for ``side == "right"``, ``C -> U C`` for ``side == "left"``).
     law : SelfSimilarLaw
-        The law being learned (live object).
+        The law as it is after this sweep (a copy: later sweeps do not change it).
     stop : str or None
         Why the loop ends after this sweep (``"target"``, ``"stagnation"``, ``"sweeps"``), or None.
     """
@@ -146,7 +147,7 @@ def als_sweeps(
     F_test: np.ndarray | None = None,
     threads: int = 1,
 ):
-    """Fit ``law`` to ``Y ~ f(X)`` in place, yielding a :class:`SweepReport` after every sweep.
+    """Fit ``law`` to ``Y ~ f(X)`` in place, yielding a :class:`SweepReport` with a copy of it after every sweep.
 
     Each half-sweep records the environments the next one needs from its far side, so only the very first
     half-sweep computes them from the cores (again after any core of ``law`` is replaced between sweeps).
@@ -180,6 +181,6 @@ def als_sweeps(
             sweep, history[-1], test, seconds, time.perf_counter() - start, gauges, law, reason
         )
         law.history.append(report.as_dict())
-        yield report
+        yield replace(report, law=law.copy())
         if reason:
             return

@@ -9,6 +9,7 @@ import numpy as np
 from explorer.groundstate import exact
 from explorer.groundstate.model import REFERENCE_LIMIT, GroundStateModel
 from explorer.groundstate.mps import MPS
+from explorer.progress import Progress
 
 __all__ = ["Reference", "SiteStep", "NetResult", "NetFailure", "epsnet_updates", "exact_reference", "copy_model",
            "PRODUCT_NET", "SPECTRUM_VALUES"]
@@ -87,12 +88,13 @@ def epsnet_updates(model: GroundStateModel, resolutions: list):
     key = "net_size" if model.family == "haar" else "delta"
     for resolution in resolutions:
         run = copy_model(model, method="dp", **{key: resolution})
+        progress = Progress(run.iterate())
         try:
-            for report in run.iterate():
+            for report in progress:
                 yield SiteStep(resolution, report)
         except ValueError as exc:
             yield NetFailure(resolution, str(exc))
             continue
-        out = run.result
+        out = progress.result
         yield NetResult(resolution, out.net_size, out.energy, out.energy_dp, out.details["bound"], out.seconds,
                         _spectra(out.mps))
