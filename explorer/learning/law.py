@@ -19,7 +19,7 @@ from explorer.tt.blocksparse import BlockSparseTT, random_core
 from explorer.tt.contraction import apply_left, apply_right
 from explorer.tt.structure import BlockStructure
 
-__all__ = ["SelfSimilarLaw", "Core", "relative_residual", "snapshot_law"]
+__all__ = ["SelfSimilarLaw", "Core", "relative_residual"]
 
 Core = tuple[int, int]
 """Key of a core: ``(mode, type)`` with a 0-based mode and a 1-based activation type."""
@@ -190,9 +190,3 @@ def relative_residual(prediction: np.ndarray, reference: np.ndarray) -> float:
     if denom == 0:
         raise ValueError("reference values are all zero: the relative residual is undefined")
     return float(np.linalg.norm(prediction - reference) / denom)
-
-
-def snapshot_law(law: SelfSimilarLaw) -> SelfSimilarLaw:
-    """A copy of ``law`` whose cores are not changed by later sweeps (structure and dictionary are shared)."""
-    cores = {key: core.copy() for key, core in law.cores.items()}
-    return SelfSimilarLaw(law.structure, law.dictionary, law.interaction_length, cores, list(law.history))

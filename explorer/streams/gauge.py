@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.learning.experiment import LearningExperiment
-from explorer.learning.law import SelfSimilarLaw, snapshot_law
+from explorer.learning.law import SelfSimilarLaw
 
 __all__ = ["GaugeUpdate", "paired_updates"]
 
@@ -39,4 +39,4 @@ def paired_updates(experiments: dict[str, LearningExperiment]):
                 yield GaugeUpdate(method, error=f"{type(exc).__name__}: {exc}")
                 continue
             gauges = [{k: (v.copy() if k == "U" else v) for k, v in g.items()} for g in report.gauges]
-            yield GaugeUpdate(method, report.as_dict(), gauges, report.stop, snapshot_law(report.law))
+            yield GaugeUpdate(method, report.as_dict(), gauges, report.stop, report.law)

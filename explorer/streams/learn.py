@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.learning.experiment import LearningExperiment
-from explorer.learning.law import SelfSimilarLaw, snapshot_law
+from explorer.learning.law import SelfSimilarLaw
 
 __all__ = ["LearnUpdate", "learn_updates", "SCATTER_STATES"]
 
@@ -34,7 +34,7 @@ def learn_updates(experiment: LearningExperiment):
     truth = system.target(X)
     bound = experiment.capacity_bound()
     for report in experiment.iterate():
-        law = snapshot_law(report.law)
+        law = report.law
         yield LearnUpdate(report.as_dict(), report.stop, law, law.predict(X), truth, bound)
 
 
