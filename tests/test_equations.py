@@ -10,7 +10,7 @@ from explorer.dictionaries import make_dictionary
 from explorer.learning.equations import equations, format_equations, window_coefficients
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
-from explorer.learning.window import fput_law, fput_window_coefficients, law_from_window_coefficients
+from explorer.learning.window import law_from_window_coefficients
 from explorer.systems import make_system
 from explorer.tt.structure import BlockStructure
 
@@ -26,7 +26,7 @@ def _monomial_terms(row) -> dict:
 
 
 def _true_fput_terms(system, k) -> dict:
-    tensor = fput_window_coefficients(system.kappas, system.betas, k, system.modes)
+    tensor = system.window_coefficients(k)
     modes = range(max(0, k - 1), min(system.modes, k + 2))
     out = {}
     for idx in zip(*np.nonzero(tensor), strict=True):
@@ -63,7 +63,7 @@ def test_total_and_unreported_norms_match_the_dense_tensor():
 @pytest.mark.parametrize("dictionary", ["legendre", "monomial"])
 def test_exact_disordered_fput_law_prints_its_true_monomial_coefficients(dictionary):
     system = make_system("fput-disordered", modes=7, seed=5)
-    law = fput_law(system, make_dictionary(dictionary, 3, system.domain if dictionary == "legendre" else None))
+    law = system.exact_law(make_dictionary(dictionary, 3, system.domain))
     for row in law.equations(threshold=1e-9):
         got, want = _monomial_terms(row), _true_fput_terms(system, row.equation)
         assert got.keys() == want.keys()

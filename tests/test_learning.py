@@ -28,7 +28,7 @@ from explorer.learning.selection import (
     selection_table,
 )
 from explorer.learning.sweeps import StopRule
-from explorer.learning.window import fput_law, window_multi_indices, window_regression_law
+from explorer.learning.window import window_multi_indices, window_regression_law
 from explorer.systems import make_system
 from explorer.tt import BlockStructure
 
@@ -71,7 +71,7 @@ def test_shared_evaluation_equals_per_equation_trains(lint, block, monkeypatch):
 @pytest.mark.parametrize("disordered", [False, True])
 def test_exact_fput_law_reproduces_f(dictionary, disordered):
     system = make_system("fput", modes=15, disordered=disordered, seed=4)
-    law = fput_law(system, dictionary, block_size=2)
+    law = system.exact_law(dictionary, block_size=2)
     X = system.sample_states(3000, np.random.default_rng(0))
     assert law.residuum(X, system.law(X)) <= 1e-10
 
@@ -344,7 +344,7 @@ def test_window_start_recovers_fput_exactly_at_d50():
 def test_independent_als_never_increases_training_loss():
     system, X, Y, _, _ = _fput_data(6, 300)
     learner = Learner(method="independent", init="random", init_noise=0.3, sweeps=6, stagnation=0.0)
-    residuals = [r.train_residual for r in learner.iterate(X, Y, domain=system.domain)]
+    residuals = [r.train_residuum for r in learner.iterate(X, Y, domain=system.domain)]
     assert all(b <= a * (1 + 1e-9) for a, b in zip(residuals, residuals[1:], strict=False))
 
 
@@ -363,7 +363,7 @@ def test_dense_tt_is_exact_from_window_start_but_overfits_from_random_start():
     assert window[-1].law.structure.dense
     assert window[-1].test_residuum < 1e-10
     random = list(Learner(method="dense", init="random", sweeps=4, stagnation=0.0).iterate(X, Y, **kwargs))
-    assert random[-1].test_residuum > max(0.1, 5 * random[-1].train_residual)
+    assert random[-1].test_residuum > max(0.1, 5 * random[-1].train_residuum)
 
 
 def test_dipoles_with_trigonometric_dictionary():
@@ -431,7 +431,7 @@ def test_window_start_is_exact_for_a_pair_law_of_range_9():
 
 def test_law_save_load_roundtrip(tmp_path):
     law = _random_law(d=5)
-    law.history.append({"sweep": 1, "train_residual": 0.5})
+    law.history.append({"sweep": 1, "train_residuum": 0.5})
     law.save(tmp_path / "law.npz")
     loaded = SelfSimilarLaw.load(tmp_path / "law.npz")
     X = np.random.default_rng(0).uniform(-1, 1, (10, 5))
@@ -469,7 +469,7 @@ def test_stop_rule_patience_lets_a_run_through_a_transient_rise():
 
 def test_stops_at_target_residual():
     system, X, Y, _, _ = _fput_data(10, 300)
-    reports = list(Learner(init="window", init_noise=0.0, target_residual=1e-8).iterate(X, Y, domain=system.domain))
+    reports = list(Learner(init="window", init_noise=0.0, target_residuum=1e-8).iterate(X, Y, domain=system.domain))
     assert len(reports) == 1 and reports[0].stop == "target"
 
 
@@ -528,6 +528,6 @@ def test_reports_carry_the_law_of_their_own_sweep():
     reports = list(learner.iterate(X, Y, domain=system.domain))
     assert len({id(r.law) for r in reports}) == 3
     for report in reports:
-        assert report.law.residuum(X, Y) == pytest.approx(report.train_residual, rel=1e-12)
+        assert report.law.residuum(X, Y) == pytest.approx(report.train_residuum, rel=1e-12)
         assert len(report.law.history) == report.sweep
-    assert reports[0].train_residual > reports[-1].train_residual
+    assert reports[0].train_residuum > reports[-1].train_residuum

@@ -89,7 +89,7 @@ def run(args) -> int:
             reports.append(report)
             test = "-" if report.test_residuum is None else f"{report.test_residuum:.3e}"
             print(
-                f"sweep {report.sweep:3d}  train {report.train_residual:.3e}  test {test}  {report.seconds:.2f} s",
+                f"sweep {report.sweep:3d}  train {report.train_residuum:.3e}  test {test}  {report.seconds:.2f} s",
                 flush=True,
             )
     seconds = time.perf_counter() - start
@@ -117,7 +117,7 @@ def summary(experiment: LearningExperiment, reports, seconds: float) -> dict:
         "method": experiment.learner.method,
         "residuum": reports[-1].test_residuum,
         "residuum_per_sweep": [r.test_residuum for r in reports],
-        "train_residual_per_sweep": [r.train_residual for r in reports],
+        "train_residuum_per_sweep": [r.train_residuum for r in reports],
         "seconds": seconds,
         "sweep_seconds": [r.seconds for r in reports],
         "parameters": law.parameter_count(),

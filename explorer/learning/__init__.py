@@ -4,15 +4,16 @@
   model; :meth:`Learner.iterate` yields one :class:`SweepReport` per sweep.
 - :class:`LearningExperiment`: a system, its data and a learner together (dashboard, notebooks, CLI).
 - :class:`SelfSimilarLaw`: a learned or constructed law (``predict``, ``equations``, ``save``/``load``).
-- :func:`fput_law`: the FPUT law written exactly as a block-sparse TT.
+- :data:`METHODS`: the learning methods (:mod:`explorer.learning.methods`).
+
+The FPUT law written exactly as a block-sparse TT is :meth:`explorer.systems.FPUT.exact_law`.
 """
 
 from explorer.learning.equations import equations, format_equations
 from explorer.learning.experiment import LearningExperiment
-from explorer.learning.law import SelfSimilarLaw, relative_residual
+from explorer.learning.law import SelfSimilarLaw, relative_residuum
 from explorer.learning.learner import METHODS, Learner
 from explorer.learning.sweeps import StopRule, SweepReport
-from explorer.learning.window import fput_law
 
 __all__ = [
     "Learner",
@@ -23,6 +24,5 @@ __all__ = [
     "StopRule",
     "equations",
     "format_equations",
-    "fput_law",
-    "relative_residual",
+    "relative_residuum",
 ]

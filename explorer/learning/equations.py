@@ -17,11 +17,14 @@ not report.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from explorer.dictionaries import Dictionary
-from explorer.learning.law import SelfSimilarLaw
+
+if TYPE_CHECKING:
+    from explorer.learning.law import SelfSimilarLaw
 
 MONOMIAL_BASIS, DICTIONARY_BASIS = "monomial", "dictionary"
 BASES = (MONOMIAL_BASIS, DICTIONARY_BASIS)

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.dictionaries import Dictionary, make_dictionary
+from explorer.learning.equations import equations
 from explorer.learning.selection import LEFT_TYPE, right_type, selection_table, window
 from explorer.tt.blocksparse import BlockSparseTT, random_core
 from explorer.tt.contraction import apply_left, apply_right
 from explorer.tt.structure import BlockStructure
 
-__all__ = ["SelfSimilarLaw", "Core", "relative_residual"]
+__all__ = ["SelfSimilarLaw", "Core", "relative_residuum"]
 
 Core = tuple[int, int]
 """Key of a core: ``(mode, type)`` with a 0-based mode and a 1-based activation type."""
@@ -141,13 +142,11 @@ class SelfSimilarLaw:
 
     def equations(self, threshold: float = 1e-6, basis: str = "auto", radius: int | None = None) -> list:
         """The terms of every equation above ``threshold`` (see :func:`explorer.learning.equations.equations`)."""
-        from explorer.learning.equations import equations
-
         return equations(self, threshold, basis, radius)
 
     def residuum(self, X: np.ndarray, F: np.ndarray) -> float:
         """``sqrt(sum ||fhat(x) - f(x)||^2 / sum ||f(x)||^2)`` (ALGORITHMS.md A1)."""
-        return relative_residual(self.predict(X), F)
+        return relative_residuum(self.predict(X), F)
 
     def copy(self) -> SelfSimilarLaw:
         """A copy whose cores and history later sweeps of this law do not change (structure and dictionary, which
@@ -172,7 +171,7 @@ class SelfSimilarLaw:
             meta = json.loads(str(data["metadata"]))
             st = meta["structure"]
             structure = BlockStructure(
-                st["degrees"], st["modes"], st["max_block_size"], st["total_degrees"], st["dense"]
+                st["degrees"], st["modes"], _block_size(st), st["total_degrees"], st["dense"]
             )
             dic = meta["dictionary"]
             dictionary = make_dictionary(dic["name"], dic["degree"], dic.get("domain"))
@@ -184,9 +183,14 @@ class SelfSimilarLaw:
         return law
 
 
-def relative_residual(prediction: np.ndarray, reference: np.ndarray) -> float:
+def relative_residuum(prediction: np.ndarray, reference: np.ndarray) -> float:
     """``||prediction - reference||_F / ||reference||_F``."""
     denom = np.linalg.norm(reference)
     if denom == 0:
-        raise ValueError("reference values are all zero: the relative residual is undefined")
+        raise ValueError("reference values are all zero: the relative residuum is undefined")
     return float(np.linalg.norm(prediction - reference) / denom)
+
+
+def _block_size(description: dict) -> int:
+    """``block_size`` of a stored structure description (files written before the rename say ``max_block_size``)."""
+    return description["block_size"] if "block_size" in description else description["max_block_size"]

@@ -62,16 +62,16 @@ class Learner(param.Parameterized):
         default=1, bounds=(0, None), doc="L of the selection table (window 2L+1)."
     )
     sweeps = param.Integer(default=10, bounds=(1, 1000), doc="Sweep limit (one sweep: left-right and back).")
-    target_residual = param.Number(default=0.0, bounds=(0, None), doc="Stop at this training residual.")
+    target_residuum = param.Number(default=0.0, bounds=(0, None), doc="Stop at this training residuum.")
     stagnation = param.Number(
         default=1e-3,
         bounds=(0, 1),
-        doc="Stop when the best residual improves by less than this fraction within `patience` sweeps (0: never).",
+        doc="Stop when the best residuum improves by less than this fraction within `patience` sweeps (0: never).",
     )
     patience = param.Integer(
         default=1,
         bounds=(1, 100),
-        doc="Sweeps the best residual may go without improving by the stagnation fraction before the run stops.",
+        doc="Sweeps the best residuum may go without improving by the stagnation fraction before the run stops.",
     )
     ridge = param.Number(
         default=0.0, bounds=(0, None), doc="Ridge regularisation of local solves (0: min-norm)."
@@ -143,7 +143,7 @@ class Learner(param.Parameterized):
             X_test = _check_array("X_test", X_test)
             F_test = _check_array("F_test", F_test, X_test.shape)
         law = law or self.initial_law(X, Y, domain)
-        stop = StopRule(self.sweeps, self.target_residual, self.stagnation, self.patience)
+        stop = StopRule(self.sweeps, self.target_residuum, self.stagnation, self.patience)
         yield from als_sweeps(
             law,
             X,

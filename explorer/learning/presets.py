@@ -11,7 +11,7 @@ for windows 3 and 7 (1.5e-3, 1.7e-4): :func:`explorer.learning.capacity.pair_cou
 3.1e-3 and 5.0e-4 at d = 50, and our learner plateaus at 6.4e-3 and 1.1e-3. With ``rho = 4`` it reaches 1.0e-3
 (window 3) and 2.0e-4 (window 7), with ``rho = 5`` 8e-4 and 1.5e-4 (d = 50, N = 1000; benchmarks/RESULTS.md).
 
-Lennard-Jones runs with ``patience = 3``: its GMWS training residual often rises for a sweep or two before falling
+Lennard-Jones runs with ``patience = 3``: its GMWS training residuum often rises for a sweep or two before falling
 further (the seed runs a fixed 8 sweeps), which a patience of 1 would take for stagnation.
 """
 

@@ -1,7 +1,7 @@
 """The sweep loop shared by every learning method: a generator yielding one :class:`SweepReport` per sweep.
 
 A sweep is a left-to-right half-sweep followed by the mirrored right-to-left one (Algorithm 1 and its mirror).
-The loop stops at a target training residual, on stagnation (relative decrease below a tolerance), at the sweep
+The loop stops at a target training residuum, on stagnation (relative decrease below a tolerance), at the sweep
 limit, or when the consumer stops iterating. Every report carries a copy of the law after its sweep, so a consumer
 may keep, display or save it while the loop goes on (the law passed in is fitted in place).
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from explorer.learning.als import Chain, half_sweep
-from explorer.learning.law import SelfSimilarLaw, relative_residual
+from explorer.learning.law import SelfSimilarLaw, relative_residuum
 
 __all__ = ["SweepReport", "StopRule", "als_sweeps"]
 
@@ -27,12 +27,12 @@ class SweepReport:
     ----------
     sweep : int
         1-based sweep number.
-    train_residual : float
-        Relative residual on the training data after the sweep.
+    train_residuum : float
+        Relative residuum on the training data after the sweep.
     test_residuum : float or None
         Relative residuum on the test data (when given).
     seconds : float
-        Wall time of the sweep's fitting (residual evaluations excluded).
+        Wall time of the sweep's fitting (residuum evaluations excluded).
     elapsed : float
         Wall time since the start, evaluations included.
     gauges : list of dict
@@ -45,7 +45,7 @@ class SweepReport:
     """
 
     sweep: int
-    train_residual: float
+    train_residuum: float
     test_residuum: float | None
     seconds: float
     elapsed: float
@@ -56,7 +56,7 @@ class SweepReport:
     def as_dict(self) -> dict:
         return {
             "sweep": self.sweep,
-            "train_residual": self.train_residual,
+            "train_residuum": self.train_residuum,
             "test_residuum": self.test_residuum,
             "seconds": self.seconds,
             "elapsed": self.elapsed,
@@ -66,11 +66,11 @@ class SweepReport:
 
 @dataclass
 class StopRule:
-    """Sweep limit, target training residual and stagnation rule.
+    """Sweep limit, target training residuum and stagnation rule.
 
-    Stagnation: the best training residual of the last ``patience`` sweeps is not below the best one before them
+    Stagnation: the best training residuum of the last ``patience`` sweeps is not below the best one before them
     by the relative tolerance ``stagnation`` (0 disables the rule). GMWS sweeps are not monotone (gauge updates
-    can raise the residual for a sweep before it falls further), so ``patience > 1`` lets a run through a
+    can raise the residuum for a sweep before it falls further), so ``patience > 1`` lets a run through a
     transient rise; the rule is checked from sweep ``patience + 2`` on.
     """
 
@@ -168,13 +168,13 @@ def als_sweeps(
         gauges, far = _sweep(law, samples_last, targets, gauge, ridge, carried.valid_for(law), threads)
         carried = _CarriedFarSide(far, dict(law.cores))
         seconds = time.perf_counter() - t0
-        history.append(relative_residual(law.evaluate_features(features), Y))
+        history.append(relative_residuum(law.evaluate_features(features), Y))
         if not np.isfinite(history[-1]):
             raise FloatingPointError(
-                f"training residual became {history[-1]} in sweep {sweep}; try ridge > 0"
+                f"training residuum became {history[-1]} in sweep {sweep}; try ridge > 0"
             )
         test = (
-            None if test_features is None else relative_residual(law.evaluate_features(test_features), F_test)
+            None if test_features is None else relative_residuum(law.evaluate_features(test_features), F_test)
         )
         reason = stop.reason(sweep, history)
         report = SweepReport(

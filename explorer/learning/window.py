@@ -6,7 +6,7 @@ A law with interaction length :math:`L` whose :math:`f_k` depends only on the mo
 (:func:`explorer.tt.construct.window_cores`).
 
 - :func:`law_from_window_coefficients`: any such law from its coefficient tensors (e.g. FPUT, seed eq. 46, written
-  exactly in the monomial or Legendre dictionary: :func:`fput_window_coefficients`).
+  exactly in the monomial or Legendre dictionary: :meth:`explorer.systems.FPUT.exact_law`).
 - :func:`window_regression_law`: the *warm start* (our addition, not in the seed): every ``f_e`` is first fitted by
   linear least squares on the products of dictionary functions of its window with an allowed total degree, then
   converted to cores. ALS-GMWS sweeps then fit everything, including what lies outside the windows.
@@ -27,8 +27,6 @@ __all__ = [
     "law_from_window_coefficients",
     "window_regression_law",
     "window_multi_indices",
-    "fput_window_coefficients",
-    "fput_law",
 ]
 
 
@@ -92,61 +90,3 @@ def window_regression_law(
         return sparse_window_cores(idx, coef, len(modes), structure, modes.start)
 
     return _law_from_windows(structure, dictionary, interaction_length, cores_of)
-
-
-def _cube_difference(tensor: np.ndarray, coef: float, hi: int | None, lo: int | None, axes: int) -> None:
-    """Add ``coef * (x_hi - x_lo)^3`` and nothing for a fixed end (``None``), monomial coefficients."""
-    for power in range(4):
-        binom = (1, 3, 3, 1)[power] * (-1) ** (3 - power)
-        idx = [0] * axes
-        if hi is not None:
-            idx[hi] += power
-        elif power:
-            continue
-        if lo is not None:
-            idx[lo] += 3 - power
-        elif power != 3:
-            continue
-        tensor[tuple(idx)] += coef * binom
-
-
-def _linear_difference(tensor: np.ndarray, coef: float, hi: int | None, lo: int | None, axes: int) -> None:
-    for pos, sign in ((hi, 1.0), (lo, -1.0)):
-        if pos is not None:
-            idx = [0] * axes
-            idx[pos] = 1
-            tensor[tuple(idx)] += coef * sign
-
-
-def fput_window_coefficients(kappas, betas, equation: int, modes: int) -> np.ndarray:
-    """Monomial coefficients of the FPUT law ``f_k`` (seed eq. 46) over its window ``k-1..k+1``.
-
-    Fixed ends ``x_0 = x_{d+1} = 0`` remove the missing neighbour. Returns shape ``(4,) * W``.
-    """
-    win = window(modes, 1, equation)
-    axes = len(win)
-    pos = {m: m - win.start for m in win}
-    left, centre, right = pos.get(equation - 1), pos[equation], pos.get(equation + 1)
-    tensor = np.zeros((4,) * axes)
-    _linear_difference(tensor, kappas[equation + 1], right, centre, axes)
-    _linear_difference(tensor, -kappas[equation], centre, left, axes)
-    _cube_difference(tensor, betas[equation + 1], right, centre, axes)
-    _cube_difference(tensor, -betas[equation], centre, left, axes)
-    return tensor
-
-
-def fput_law(system, dictionary: Dictionary, block_size: int = 2) -> SelfSimilarLaw:
-    """The FPUT law of ``system`` written exactly as a block-sparse TT (``L = 1``, degree at most 3)."""
-    if dictionary.size != 4:
-        raise ValueError("the exact FPUT construction needs a degree-3 polynomial dictionary")
-    d = system.modes
-    structure = BlockStructure(dictionary.degrees, d, block_size, range(4))
-    coefficients = []
-    for e in range(d):
-        tensor = fput_window_coefficients(system.kappas, system.betas, e, d)
-        for axis, m in enumerate(window(d, 1, e)):
-            tensor = np.moveaxis(
-                np.tensordot(tensor, dictionary.monomial_change_of_basis(m, d), ([axis], [0])), -1, axis
-            )
-        coefficients.append(tensor)
-    return law_from_window_coefficients(structure, dictionary, 1, coefficients)

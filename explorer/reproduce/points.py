@@ -24,7 +24,7 @@ LEARNING_SETTINGS = (
     "stagnation", "init", "method",
 )
 """Settings of a learning point, passed by name to :meth:`LearningExperiment.from_settings`."""
-LEARNING_RESULTS = ("residuum", "train_residual", "sweeps_done", "parameters", "seconds")
+LEARNING_RESULTS = ("residuum", "train_residuum", "sweeps_done", "parameters", "seconds")
 GROUNDSTATE_RESULTS = ("energy", "energy_dp", "exact", "error", "error_dp", "net_size_used", "seconds")
 
 
@@ -52,7 +52,7 @@ def learning_point(point: dict) -> dict:
     Returns
     -------
     dict
-        :data:`LEARNING_RESULTS`: ``residuum`` (test), ``train_residual``, ``sweeps_done``, ``parameters``
+        :data:`LEARNING_RESULTS`: ``residuum`` (test), ``train_residuum``, ``sweeps_done``, ``parameters``
         (allowed entries of the law) and ``seconds`` (wall time of data and learning).
     """
     start = time.perf_counter()
@@ -60,7 +60,7 @@ def learning_point(point: dict) -> dict:
     last = reports[-1]
     return {
         "residuum": float(last.test_residuum),
-        "train_residual": float(last.train_residual),
+        "train_residuum": float(last.train_residuum),
         "sweeps_done": len(reports),
         "parameters": last.law.parameter_count(),
         "seconds": time.perf_counter() - start,

@@ -147,7 +147,12 @@ class BlockSparseTT:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["metadata"]))
             structure = BlockStructure(
-                meta["degrees"], meta["modes"], meta["max_block_size"], meta["total_degrees"], meta["dense"]
+                meta["degrees"], meta["modes"], _block_size(meta), meta["total_degrees"], meta["dense"]
             )
             cores = [data[f"core_{l}"] for l in range(structure.modes)]
         return cls(structure, cores)
+
+
+def _block_size(description: dict) -> int:
+    """``block_size`` of a stored structure description (files written before the rename say ``max_block_size``)."""
+    return description["block_size"] if "block_size" in description else description["max_block_size"]

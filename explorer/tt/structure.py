@@ -68,7 +68,7 @@ class BlockStructure:
         Degree map ``w`` of the dictionary (length ``p``).
     modes : int
         Number of modes ``d``.
-    max_block_size : int
+    block_size : int
         ``rho``, the largest block size.
     total_degrees : iterable of int
         Allowed total degrees ``T``; ``range(lambda + 1)`` for "degree at most lambda".
@@ -76,16 +76,16 @@ class BlockStructure:
         Same ranks, but one block per interface and every entry allowed.
     """
 
-    def __init__(self, degrees, modes: int, max_block_size: int, total_degrees, dense: bool = False):
+    def __init__(self, degrees, modes: int, block_size: int, total_degrees, dense: bool = False):
         self.degrees = np.asarray(degrees, dtype=np.int64)
         if modes < 1:
             raise ValueError(f"modes must be >= 1, got {modes}")
-        if max_block_size < 1:
-            raise ValueError(f"max_block_size must be >= 1, got {max_block_size}")
+        if block_size < 1:
+            raise ValueError(f"block_size must be >= 1, got {block_size}")
         self.total_degrees = tuple(sorted({int(t) for t in total_degrees}))
         if not self.total_degrees or self.total_degrees[0] < 0:
             raise ValueError("total_degrees must be a non-empty set of non-negative integers")
-        self.modes, self.max_block_size, self.dense = int(modes), int(max_block_size), bool(dense)
+        self.modes, self.block_size, self.dense = int(modes), int(block_size), bool(dense)
         self.max_degree = self.total_degrees[-1]
         self.label_sizes = self._block_sizes()
         if not self.label_sizes[-1]:
@@ -115,7 +115,7 @@ class BlockStructure:
         return out
 
     def _block_sizes(self) -> list[dict[int, int]]:
-        d, rho = self.modes, self.max_block_size
+        d, rho = self.modes, self.block_size
         sizes = [{a: rho for a in range(self.max_degree + 1)} for _ in range(d + 1)]
         sizes[0] = {0: 1}
         sizes[d] = {t: 1 for t in self.total_degrees}
@@ -173,7 +173,7 @@ class BlockStructure:
         return {
             "degrees": self.degrees.tolist(),
             "modes": self.modes,
-            "max_block_size": self.max_block_size,
+            "block_size": self.block_size,
             "total_degrees": list(self.total_degrees),
             "dense": self.dense,
         }
@@ -181,6 +181,6 @@ class BlockStructure:
     def __repr__(self) -> str:
         kind = "dense" if self.dense else "block-sparse"
         return (
-            f"BlockStructure({kind}, d={self.modes}, p={self.size}, rho={self.max_block_size}, "
+            f"BlockStructure({kind}, d={self.modes}, p={self.size}, rho={self.block_size}, "
             f"T={list(self.total_degrees)}, max rank={max(self.ranks)})"
         )

@@ -157,7 +157,7 @@ class GaugePage(JobOwner):
 
     def _plot_sweep(self, update: GaugeUpdate) -> None:
         report, method = update.report, update.method
-        self.residuum.stream(f"{method} train", [report["sweep"]], [report["train_residual"]])
+        self.residuum.stream(f"{method} train", [report["sweep"]], [report["train_residuum"]])
         self.residuum.stream(f"{method} test", [report["sweep"]], [report["test_residuum"]])
         if method == "gmws":
             self.session.param.update(law=update.law, law_label=f"gauge page, gmws, d={self._modes}, "

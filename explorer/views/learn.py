@@ -182,7 +182,7 @@ class LearnPage(JobOwner):
         self.updates.extend(updates)
         reports = [u.report for u in updates]
         sweeps = [r["sweep"] for r in reports]
-        self.residuum.stream("train", sweeps, [r["train_residual"] for r in reports])
+        self.residuum.stream("train", sweeps, [r["train_residuum"] for r in reports])
         self.residuum.stream("test", sweeps, [r["test_residuum"] for r in reports])
         self.timing.stream("fit", sweeps, [r["seconds"] for r in reports])
         self.timing.stream("elapsed (cumulative)", sweeps, [r["elapsed"] for r in reports])
@@ -198,7 +198,7 @@ class LearnPage(JobOwner):
         test = report["test_residuum"]
         test_text = "" if test is None else f" · test {test:.2e}"
         return (f"**Sweeps done: {report['sweep']}** of at most {self._sweep_limit} · "
-                f"train {report['train_residual']:.2e}{test_text} · {report['elapsed']:.1f} s")
+                f"train {report['train_residuum']:.2e}{test_text} · {report['elapsed']:.1f} s")
 
     def _finish(self, error, stopped: bool) -> None:
         self.bar.running(False)
@@ -217,7 +217,7 @@ class LearnPage(JobOwner):
             return ""
         report, bound = self.updates[-1].report, self.updates[-1].bound
         test = report["test_residuum"]
-        text = f"Train {report['train_residual']:.2e}" + ("" if test is None else f", test {test:.2e}")
+        text = f"Train {report['train_residuum']:.2e}" + ("" if test is None else f", test {test:.2e}")
         return text + ("." if bound is None else f"; no law with this ρ and L gets below {bound:.2e}.")
 
     def _draw_scatter(self) -> None:

@@ -232,5 +232,5 @@ class SparsityPage:
         with param.parameterized.batch_call_watchers(self.learner):
             self.learner.param.update(dictionary=law.dictionary.name, degree=max(int(st.degrees.max()), 1),
                                       total_degree=st.max_degree, exact_degree=exact,
-                                      block_size=st.max_block_size, interaction_length=law.interaction_length)
+                                      block_size=st.block_size, interaction_length=law.interaction_length)
         self.settings.modes = st.modes
