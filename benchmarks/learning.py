@@ -1,4 +1,4 @@
-"""Learning benchmarks: the seed's targets (ALGORITHMS.md A8), speed and memory, scale in d, peers.
+"""Learning benchmarks: the seed's targets (docs/algorithms.md A8), speed and memory, scale in d, peers.
 
 Every point runs in a fresh child process (so its peak RSS is its own) and reports the test residuum on 20,000
 fresh samples, wall seconds and peak MB. Before the clock starts, each child runs one sweep on a 6-mode chain
@@ -354,7 +354,7 @@ def study_gram(quick: bool) -> list[dict]:
 
 
 SEED_FIGURE_2 = {1: 1.5e-3, 3: 1.7e-4}
-"""The seed's dipole residua at rho=3 (ALGORITHMS.md A8), keyed by the L of eq. 41 that A5 reads its labels as."""
+"""The seed's dipole residua at rho=3 (docs/algorithms.md A8), keyed by the L of eq. 41 that A5 reads its labels as."""
 
 
 def study_capacity(quick: bool) -> list[dict]:

@@ -84,7 +84,7 @@ def test_no_learned_dipole_law_beats_the_bound(block_size):
 
 
 def test_rho3_cannot_reach_the_dipole_targets_of_windows_3_and_7():
-    """ALGORITHMS.md A8 quotes 1.5e-3 (window 3) and 1.7e-4 (window 7) for rho=3; no such law exists at d=50."""
+    """docs/algorithms.md A8 quotes 1.5e-3 (window 3) and 1.7e-4 (window 7) for rho=3; no such law exists at d=50."""
     couplings = make_system("dipoles", modes=50).couplings()
     assert pair_coupling_bound(couplings, 1, 3, iterations=50) > 2e-3
     assert pair_coupling_bound(couplings, 3, 3, iterations=50) > 2e-4

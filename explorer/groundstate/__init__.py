@@ -1,5 +1,5 @@
 """Ground states of 1D chains: epsilon-net dynamic programming (Aharonov, Arad, Irani, PRA 82, 012315),
-DMRG, product-state DP and exact references. Formulas marked "reconstructed" follow ALGORITHMS.md part B.
+DMRG, product-state DP and exact references. Formulas marked "reconstructed" follow docs/algorithms.md part B.
 
 Modules: :mod:`.hamiltonians` (chains), :mod:`.exact` (ED, free fermions), :mod:`.mps` (MPS, Vidal form,
 true energies), :mod:`.nets` (Lemma-3 and Haar nets, Schmidt nets, pairs, boundary grouping), :mod:`.dp`

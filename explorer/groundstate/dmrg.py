@@ -6,7 +6,7 @@ The chain Hamiltonian becomes an MPO by splitting every bond term by an SVD,
 (two-site, SVD-truncated to ``D``) left-to-right and back, diagonalising the dense effective Hamiltonian.
 
 Each report carries the **true** energy of the current (truncated, normalised) MPS recomputed with
-:meth:`.mps.MPS.energy` next to the solver's internal eigenvalue (ALGORITHMS.md B6).
+:meth:`.mps.MPS.energy` next to the solver's internal eigenvalue (docs/algorithms.md B6).
 """
 
 from __future__ import annotations

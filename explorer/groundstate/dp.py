@@ -1,4 +1,4 @@
-r"""Epsilon-net dynamic programming with stitching (the paper's Sec. III.3; ALGORITHMS.md B4-B5,
+r"""Epsilon-net dynamic programming with stitching (the paper's Sec. III.3; docs/algorithms.md B4-B5,
 reconstructed).
 
 For every site ``k`` a net of pairs :math:`P_k = (\lambda^{[k-1]}, A^{[k]})` (right-isometric ``A``) is
@@ -9,7 +9,7 @@ scored by
     f_k(P) + e(P, B), \qquad X(P) = \sum_s A_s^\dagger\,\mathrm{diag}(\lambda^2)\,A_s,
 
 (the stitching condition is the paper's (13), approximate left canonicity of a pair its (11); both in the
-trace norm as reconstructed in ALGORITHMS.md B2/B4) with the bond energy
+trace norm as reconstructed in docs/algorithms.md B2/B4) with the bond energy
 :math:`e(P, B) = \langle M(\lambda, A), R(B)\rangle` (:mod:`.mps`), so a table of bond
 energies is one matrix product. :math:`\tilde E = \min f_n`; back-pointers give :math:`A^{[1..n]}`, a
 normalised MPS whose true energy :math:`E` (B5) is reported next to :math:`\tilde E`. As in the paper's Claim

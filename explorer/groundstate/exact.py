@@ -1,4 +1,4 @@
-r"""Reference ground energies: exact diagonalisation and the TFIM free-fermion formula (ALGORITHMS.md B6)."""
+r"""Reference ground energies: exact diagonalisation and the TFIM free-fermion formula (docs/algorithms.md B6)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def tfim_free_fermion_energy(n: int, g: float = 1.0, J: float = 1.0) -> float:
     r"""Ground energy of the open TFIM :math:`-J\sum X_k X_{k+1} - g\sum Z_k` via free fermions.
 
     :math:`E_0 = -\tfrac12\sum_i \sigma_i(B)` with the ``n x n`` bidiagonal matrix
-    :math:`B_{ii} = 2g`, :math:`B_{i,i+1} = 2J` (Jordan-Wigner + Bogoliubov; ALGORITHMS.md B6).
+    :math:`B_{ii} = 2g`, :math:`B_{i,i+1} = 2J` (Jordan-Wigner + Bogoliubov; docs/algorithms.md B6).
     """
     if int(n) != n or n < 1:
         raise ValueError(f"n must be a positive integer, got {n}")

@@ -1,4 +1,4 @@
-r"""Nearest-neighbour chain Hamiltonians :math:`H = \sum_{k=1}^{n-1} h_{k,k+1}` (ALGORITHMS.md B1).
+r"""Nearest-neighbour chain Hamiltonians :math:`H = \sum_{k=1}^{n-1} h_{k,k+1}` (docs/algorithms.md B1).
 
 A chain of ``n`` sites with local dimensions ``dims`` carries one two-site term per bond; the term on bond
 ``k`` (sites ``k, k+1``, zero-based) is a ``(d_k d_{k+1}) x (d_k d_{k+1})`` Hermitian matrix acting on the
@@ -232,7 +232,7 @@ def heisenberg(n: int) -> ChainHamiltonian:
 
 
 def trap(n: int, J: float = 1.0, h: float = 0.3) -> ChainHamiltonian:
-    """Classical trap chain :math:`\\sum_k J(1 - Z_k Z_{k+1})/2 + h\\sum_k (1 + Z_k)/2` (ALGORITHMS.md B6).
+    """Classical trap chain :math:`\\sum_k J(1 - Z_k Z_{k+1})/2 + h\\sum_k (1 + Z_k)/2` (docs/algorithms.md B6).
 
     The ground state is all-down with energy 0; the all-up state has energy ``h n`` and is a fixed point of
     two-site DMRG when ``2h < J``.

@@ -1,12 +1,12 @@
 r"""Matrix product states :math:`\psi = A^{[1]}\cdots A^{[n]}`, tensors of shape ``(D_{k-1}, d_k, D_k)``.
 
-Conventions (ALGORITHMS.md B2, B5). A tensor is a *right isometry* when
+Conventions (docs/algorithms.md B2, B5). A tensor is a *right isometry* when
 :math:`\sum_s A_s A_s^\dagger = I`; a chain of right isometries is normalised. Vidal's canonical form writes
 :math:`\psi = \Gamma^{[1]}\Lambda^{[1]}\Gamma^{[2]}\cdots\Lambda^{[n-1]}\Gamma^{[n]}` with Schmidt values
 :math:`\Lambda^{[k]}` sorted decreasingly; the epsilon-net DP works with pairs
 :math:`(\lambda^{[k-1]}, A^{[k]} = \Gamma^{[k]}\Lambda^{[k]})`.
 
-Bond energies use the factorisation of ALGORITHMS.md B4/B5 (reconstructed): for a left environment ``L``
+Bond energies use the factorisation of docs/algorithms.md B4/B5 (reconstructed): for a left environment ``L``
 (:math:`L_0 = 1`, :math:`L_k = \sum_s A_s^\dagger L_{k-1} A_s`),
 
 .. math::
@@ -171,7 +171,7 @@ class MPS:
         return list(self.vidal().lambdas)
 
     def bond_energies(self, ham: ChainHamiltonian) -> np.ndarray:
-        """Energies :math:`\\langle h_{k,k+1}\\rangle` of the normalised state (ALGORITHMS.md B5).
+        """Energies :math:`\\langle h_{k,k+1}\\rangle` of the normalised state (docs/algorithms.md B5).
 
         The state is right-canonicalised first (unless already right-isometric), so the right environment is
         the identity and :math:`e_k = \\langle M(L_{k-1}, A^{[k]}), R(A^{[k+1]})\\rangle`; ``Tr L_n = 1`` is

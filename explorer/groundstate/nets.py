@@ -1,4 +1,4 @@
-r"""Epsilon-nets of MPS tensors (the paper's Defs. 1-2 and Lemma 3; ALGORITHMS.md B3, reconstructed).
+r"""Epsilon-nets of MPS tensors (the paper's Defs. 1-2 and Lemma 3; docs/algorithms.md B3, reconstructed).
 
 * :func:`lemma3_isometries` -- Lemma 3's construction: every entry of a ``rows x cols`` matrix on a grid of
   spacing :math:`\delta/\sqrt{\mathrm{cols}}` in :math:`[-1, 1]` (real and imaginary parts for complex nets),

@@ -1,4 +1,4 @@
-"""Learning dynamical laws with self-similar block-sparse tensor trains (ALGORITHMS.md A5-A8).
+"""Learning dynamical laws with self-similar block-sparse tensor trains (docs/algorithms.md A5-A8).
 
 - :class:`Learner`: the ALS-GMWS learner and its baselines (``shared``, ``independent``, ``dense``) as a param
   model; :meth:`Learner.iterate` yields one :class:`SweepReport` per sweep.

@@ -1,4 +1,4 @@
-r"""Half-sweeps of ALS and ALS-GMWS over a self-similar block-sparse TT law (ALGORITHMS.md A6-A7, Algorithm 1).
+r"""Half-sweeps of ALS and ALS-GMWS over a self-similar block-sparse TT law (docs/algorithms.md A6-A7, Algorithm 1).
 
 A half-sweep visits modes ``l = 1..d`` left to right; at every mode it fits every core type used there:
 

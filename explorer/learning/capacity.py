@@ -36,7 +36,7 @@ one of :math:`H_i = (\sqrt{\alpha_{ki}} J_{kl})_{k, l<i}` taken twice (cosines a
 
 for *every* choice of the weights, and the right-outside chain gives the same with :math:`l \ge i > k + L`; the two
 parts are orthogonal and add. Divided by :math:`\sum_k \|f_k\|^2 = \tfrac12 \sum_{k \ne l} J_{kl}^2` this bounds
-the relative residuum (ALGORITHMS.md A1, population version) of *any* law with these block sizes and this
+the relative residuum (docs/algorithms.md A1, population version) of *any* law with these block sizes and this
 selection table, however it is learned and from however many samples. The weights are improved by exponentiated
 supergradient ascent (the bound is concave in them); every iterate is a valid bound and the best is returned.
 

@@ -3,7 +3,7 @@
 This is what the dashboard's Learn page, the notebooks and ``explorer learn`` drive: choose a system and its size,
 the number of training and test samples and the noise, and a :class:`~explorer.learning.learner.Learner`;
 :meth:`LearningExperiment.iterate` draws the data (seeded) and yields one report per sweep with the test residuum
-(ALGORITHMS.md A1) on fresh states.
+(docs/algorithms.md A1) on fresh states.
 """
 
 from __future__ import annotations

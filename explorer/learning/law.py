@@ -145,7 +145,7 @@ class SelfSimilarLaw:
         return equations(self, threshold, basis, radius)
 
     def residuum(self, X: np.ndarray, F: np.ndarray) -> float:
-        """``sqrt(sum ||fhat(x) - f(x)||^2 / sum ||f(x)||^2)`` (ALGORITHMS.md A1)."""
+        """``sqrt(sum ||fhat(x) - f(x)||^2 / sum ||f(x)||^2)`` (docs/algorithms.md A1)."""
         return relative_residuum(self.predict(X), F)
 
     def copy(self) -> SelfSimilarLaw:

@@ -1,6 +1,6 @@
 r"""The learner as a param model: method, ansatz and optimiser settings with bounds and docs.
 
-Methods (:mod:`explorer.learning.methods`, docs/algorithms.md "Methods"), all with the same interface and the
+Methods (:mod:`explorer.learning.methods`, docs/algorithms.md A7), all with the same interface and the
 same per-sweep reports: ``gmws`` (ALS with gauge-mediated weight sharing, seed Algorithm 1), ``shared`` (weight
 sharing without gauge mediation), ``independent`` (one block-sparse TT per equation) and ``dense`` (``gmws`` with
 dense cores).

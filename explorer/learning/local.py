@@ -1,4 +1,4 @@
-r"""Local problems of alternating least squares (ALGORITHMS.md A6) and the gauge fit of ALS-GMWS (A7).
+r"""Local problems of alternating least squares (docs/algorithms.md A6) and the gauge fit of ALS-GMWS (A7).
 
 With every core but one fixed, each equation is linear in the free core :math:`C`:
 :math:`f_e(x) = L_e(x)^\top C[\Psi(x_l)] R_e(x)`. A design row is :math:`L_e \otimes \Psi(x_l) \otimes R_e`

@@ -1,7 +1,7 @@
 r"""The learning methods: one :class:`Method` per optimiser/ansatz, registered in :data:`METHODS`.
 
 Every method runs the same sweep loop (:func:`explorer.learning.sweeps.als_sweeps`) on the same self-similar law;
-they differ in three switches (docs/algorithms.md, "Methods"):
+they differ in three switches (docs/algorithms.md A7):
 
 - ``gauge``: gauge-mediated weight sharing (seed Algorithm 1) or fitting every shared core on all its equations;
 - ``shares``: equations share outside cores through the selection table :math:`S^L`, or each equation has its own

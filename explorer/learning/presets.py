@@ -1,4 +1,4 @@
-"""Per-system defaults of the learner: the settings of the seed's experiments (ALGORITHMS.md A8).
+"""Per-system defaults of the learner: the settings of the seed's experiments (docs/algorithms.md A8).
 
 ``init_noise`` is 0 for the local polynomial laws (the window warm start is then already exact and noise would
 only have to be unlearned) and positive for the dipoles, whose long-range part lives in the shared outside

@@ -9,7 +9,7 @@ mode :math:`k`: left of the window (type 1), inside it (types :math:`2..2L+2`) o
     S^L_{kj} = \begin{cases} 1 & j < k - L \\ 2L + 3 & j > k + L \\ j - k + L + 2 & \text{otherwise}\end{cases}
     \qquad\text{(seed eq. 41)}
 
-The law :math:`f_k` uses core :math:`C_l^{(S_{kl})}` at position :math:`l`. Figure labels: ALGORITHMS.md A5
+The law :math:`f_k` uses core :math:`C_l^{(S_{kl})}` at position :math:`l`. Figure labels: docs/algorithms.md A5
 reads the seed's "L=5" and "L=9" as the reference code's *number of activation types*, i.e. windows of 3 and 7
 modes, which is :math:`L = 1` and :math:`L = 3` in eq. 41 (:func:`interaction_length_from_figure_label`). That
 reading does not fit the seed's own dipole residua at :math:`\rho = 3` (1.5e-3 and 1.7e-4): no law with

@@ -1,12 +1,12 @@
 """Sweep specifications: one :class:`param.Parameterized` class per study, a grid of independent points.
 
 Each study reproduces one figure of the seed paper (Fuksa, Götte, Roth, Eisert, arXiv:2208.01591, Figs. 1-5) or
-the epsilon-net convergence study of part B of ALGORITHMS.md. A *point* is a flat dict of parameters (its seed
+the epsilon-net convergence study of part B of docs/algorithms.md. A *point* is a flat dict of parameters (its seed
 included); the point function (:mod:`explorer.reproduce.points`) turns it into a row of results, so a point is
 a pure function of its parameters. ``FULL`` holds the seed's grid, ``QUICK`` a tiny grid that runs in CI.
 
 The seed labels its self-similar runs "L=5" and "L=9": in the reference code that is the number of activation
-types, i.e. windows of 3 and 7 modes, ``interaction_length`` 1 and 3 here (ALGORITHMS.md A5).
+types, i.e. windows of 3 and 7 modes, ``interaction_length`` 1 and 3 here (docs/algorithms.md A5).
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ class LennardJonesSweep(LearningSweep):
 
 
 class EpsilonNetSweep(Sweep):
-    """Epsilon-net DP (ALGORITHMS.md part B): energy error E - E0 of the returned MPS vs the Haar net size.
+    """Epsilon-net DP (docs/algorithms.md part B): energy error E - E0 of the returned MPS vs the Haar net size.
 
     Pure DP (no refinement rounds) on an open chain, one line per (n, D), median over seeds. E is the true energy
     of the returned state; E0 the exact ground energy (free fermions for the TFIM).

@@ -1,4 +1,4 @@
-r"""Common base class of the dynamical systems whose laws are learned (ALGORITHMS.md A1-A2).
+r"""Common base class of the dynamical systems whose laws are learned (docs/algorithms.md A1-A2).
 
 A system is a :class:`param.Parameterized` model with bounded, documented parameters, so invalid input is
 rejected with a clear error before any work starts. Every system offers

@@ -12,7 +12,7 @@ factors"), contracted with a vector of ones (seed eq. 28).
 
 Block sizes. The size of label :math:`a` at interface :math:`l` is at most :math:`\rho`, at most the number of rows
 that can feed it (``sum`` of the sizes of the labels :math:`a - w(i)` at interface :math:`l-1`) and at most the
-number of columns it can feed at interface :math:`l+1`. These are the multi-index counts of ALGORITHMS.md A4 made
+number of columns it can feed at interface :math:`l+1`. These are the multi-index counts of docs/algorithms.md A4 made
 effective: a block larger than what feeds it would be rank deficient. A label with size 0 is dropped.
 
 A *dense* structure has the same ranks but a single block per interface and no zero pattern: the baseline

@@ -6,7 +6,7 @@ Lemma-3 deltas) in a worker thread and shows, live:
 
 - :math:`\tilde E` (the DP's estimate) and the true energy :math:`E` of the DP's state against the net size, with
   the exact ground energy, DMRG at the same ``D`` and the best product state (the DP with ``D = 1``) as lines;
-- the errors against the reconstructed bound :math:`J\eta(n-1)(n-2)/2` (ALGORITHMS.md B5);
+- the errors against the reconstructed bound :math:`J\eta(n-1)(n-2)/2` (docs/algorithms.md B5);
 - the DP's progress per site (best partial energy :math:`\min f_k`);
 - the Schmidt spectra of the best DP state, of DMRG's state and of the exact ground state (ED, small ``n``).
 """

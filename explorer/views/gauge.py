@@ -1,6 +1,6 @@
 """The Gauge fixing page: ALS-GMWS against weight sharing without gauge mediation, on the same data, live.
 
-Both learners (``gmws`` and ``shared``, ALGORITHMS.md A7) run in one worker thread, one sweep each in turn. The
+Both learners (``gmws`` and ``shared``, docs/algorithms.md A7) run in one worker thread, one sweep each in turn. The
 page shows both residua per sweep, the gauge matrices ``U`` that ALS-GMWS applied in a chosen sweep, how far they
 are from the identity, and, across the runs of the session, the final test residuum against the number of modes
 ``d``: the selection-tensor approach without gauge mediation was reported unstable beyond ``d ~ 20``.
