@@ -21,9 +21,9 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from explorer.groundstate import exact, hamiltonians  # noqa: E402
-from explorer.groundstate.dmrg import DMRG  # noqa: E402
+from explorer.groundstate import hamiltonians, study  # noqa: E402
 from explorer.groundstate.dp import EpsilonNetDP  # noqa: E402
+from explorer.groundstate.model import GroundStateModel  # noqa: E402
 
 
 def _dp_row(ham, bond_dim, **kwargs) -> dict:
@@ -39,10 +39,11 @@ def _dp_row(ham, bond_dim, **kwargs) -> dict:
 
 
 def references(n: int) -> dict:
-    ham = hamiltonians.tfim(n)
-    dmrg = min(DMRG(ham, 2, two_site=two, seed=0).solve().energy for two in (True, False))
-    product = EpsilonNetDP(ham, 1, family="lemma3", delta=0.02).solve().energy
-    return {"E0": exact.tfim_free_fermion_energy(n), "dmrg_D2": dmrg, "best_product": product}
+    """The study's references (explorer.groundstate.study) with the Lemma-3 product net of resolution 0.02."""
+    model = GroundStateModel(model="tfim", sites=n, bond_dim=2)
+    found = {ref.label: ref.energy for ref in study.references(model, {"family": "lemma3", "delta": 0.02})}
+    exact_energy, dmrg, product = (found[label] for label in study.REFERENCES)
+    return {"E0": exact_energy, "dmrg_D2": dmrg, "best_product": product}
 
 
 def versus_net_size(n: int, sizes, refine: int, seeds) -> list:
