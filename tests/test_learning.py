@@ -531,3 +531,22 @@ def test_reports_carry_the_law_of_their_own_sweep():
         assert report.law.residuum(X, Y) == pytest.approx(report.train_residuum, rel=1e-12)
         assert len(report.law.history) == report.sweep
     assert reports[0].train_residuum > reports[-1].train_residuum
+
+
+def test_anatomy_of_the_exact_fput_law():
+    from explorer.learning.anatomy import block_cells, parameter_counts, type_name
+
+    system = make_system("fput", modes=5)
+    law = system.exact_law(LegendreDictionary(3, system.domain), block_size=2)
+    assert [type_name(t, 1) for t in (1, 2, 3, 4, 5)] == [
+        "t=1 (left of window)", "t=2 (window offset -1)", "t=3 (window offset +0)", "t=4 (window offset +1)",
+        "t=5 (right of window)",
+    ]
+    xs, ys, values, texts, names, labels = block_cells(law, 2, 3)
+    assert names == ["P0", "P1", "P2", "P3"] and labels[-1] == "a=0"
+    for x, y, value, text in zip(xs, ys, values, texts, strict=True):
+        target = int(y[2:]) + names.index(x)
+        assert (text == f"→{target}") == (not np.isnan(value))
+    assert np.nansum(np.square(values)) == pytest.approx(np.sum(law.cores[(2, 3)] ** 2), rel=1e-12)
+    counts = parameter_counts(law.structure, 1)
+    assert counts["self-similar law, all d equations (L=1)"] == law.parameter_count()
