@@ -13,6 +13,7 @@ import panel as pn
 import pytest
 from bokeh.models import FixedTicker, LogTicker
 
+from explorer.learning.anatomy import parameter_counts
 from explorer.learning.capacity import pair_coupling_bound
 from explorer.learning.experiment import BOUND_WORK
 from explorer.learning.learner import Learner
@@ -21,7 +22,7 @@ from explorer.views.dashboard import PAGES, Dashboard, page_view
 from explorer.views.epsnet import parse_resolutions
 from explorer.views.learn import BOUND_LABEL, default_experiment
 from explorer.views.plots import LineChart
-from explorer.views.sparsity import SEED_EXAMPLES, parameter_counts
+from explorer.views.sparsity import SEED_EXAMPLES
 from explorer.views.worker import ORPHAN_GRACE_MS, Job, session_abandoned
 
 APPS = Path(__file__).resolve().parents[1] / "apps"

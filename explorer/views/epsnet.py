@@ -19,12 +19,12 @@ import panel as pn
 import param
 
 from explorer.groundstate.model import GroundStateModel
+from explorer.groundstate.study import REFERENCES, at_resolution
 from explorer.streams.epsnet import (
     NetFailure,
     NetResult,
     Reference,
     SiteStep,
-    copy_model,
     epsnet_updates,
 )
 from explorer.views.controls import (
@@ -45,7 +45,6 @@ from explorer.views.worker import Job, JobOwner, on_session_end
 __all__ = ["EpsnetPage", "NetSweep", "parse_resolutions", "REFERENCES"]
 
 RESOLUTION_DEFAULTS = {"haar": "20, 50, 100, 200, 400", "lemma3": "1.4"}
-REFERENCES = ("exact E0", "DMRG", "best product state")
 
 
 class NetSweep(param.Parameterized):
@@ -150,7 +149,7 @@ class EpsnetPage(JobOwner):
         self.warnings.visible = False
         try:
             resolutions = parse_resolutions(self.sweep.resolutions, self.model.family)
-            model = copy_model(self.model, method="dp")
+            model = at_resolution(self.model)
             model.validate()
         except (ValueError, OSError) as exc:
             self.errors.show(exc)

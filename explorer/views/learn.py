@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from functools import partial
 
-import numpy as np
 import panel as pn
 
+from explorer.learning.anatomy import block_cells, type_name
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.law import SelfSimilarLaw
-from explorer.learning.selection import right_type
 from explorer.streams.learn import LearnUpdate, learn_updates
 from explorer.systems import SYSTEMS
 from explorer.views.controls import (
@@ -34,7 +33,7 @@ from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
-__all__ = ["LearnPage", "default_experiment", "type_name"]
+__all__ = ["LearnPage", "default_experiment"]
 
 BOUND_LABEL = "lower bound (any law, this ρ and L)"
 """Legend of the capacity bound (:meth:`LearningExperiment.capacity_bound`), drawn for the dipoles."""
@@ -46,15 +45,6 @@ DEFAULTS = dict(system="fput", modes=10, samples=500, test_samples=2000, noise=0
 def default_experiment(**overrides) -> LearningExperiment:
     """The page's starting point: FPUT with the seed's learner settings, random initialisation, 10 sweeps."""
     return LearningExperiment.from_settings(**{**DEFAULTS, **overrides}, init="random", sweeps=10)
-
-
-def type_name(kind: int, interaction_length: int) -> str:
-    """Role of an activation type (seed eq. 41): left of the window, a window position, or right of it."""
-    if kind == 1:
-        return "t=1 (left of window)"
-    if kind == right_type(interaction_length):
-        return f"t={kind} (right of window)"
-    return f"t={kind} (window offset {kind - interaction_length - 2:+d})"
 
 
 class LearnPage(JobOwner):
@@ -252,26 +242,3 @@ class LearnPage(JobOwner):
             current = self.core_type.value
             self.core_type.param.update(options=options, value=current if current in kinds else kinds[-1],
                                         disabled=False)
-
-
-def block_cells(law: SelfSimilarLaw, mode: int, kind: int):
-    """Cells of the block-magnitude heatmap of core ``(mode, kind)``.
-
-    One cell per left block label ``a`` and dictionary function ``i``: the norm of the block ``(a, i, b)`` summed
-    over right labels ``b`` (a block-sparse core has one allowed ``b = a + w(i)``, shown as the cell text).
-    """
-    norms = law.block_norms(mode, kind)
-    st = law.structure
-    left = [b.label for b in st.label_blocks(mode)]
-    right = {b.label for b in st.label_blocks(mode + 1)}
-    names = law.dictionary.feature_names()
-    xs, ys, values, texts = [], [], [], []
-    for a_index, a in enumerate(left):
-        for i, name in enumerate(names):
-            target = a + int(st.degrees[i])
-            allowed = st.dense or target in right
-            xs.append(name)
-            ys.append(f"a={a}")
-            values.append(float(np.sqrt(np.sum(norms[a_index, i] ** 2))) if allowed else np.nan)
-            texts.append(f"→{target}" if allowed and not st.dense else "")
-    return xs, ys, values, texts, names, [f"a={a}" for a in reversed(left)]

@@ -14,16 +14,15 @@ import panel as pn
 import param
 
 from explorer.dictionaries import Dictionary
+from explorer.learning.anatomy import parameter_counts, type_name
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
-from explorer.learning.selection import selection_table
 from explorer.views.controls import SIDEBAR_WIDTH, WIDGET_WIDTH, ErrorBox, checkbox, int_input, param_controls, select
-from explorer.views.learn import type_name
 from explorer.views.plots import Heatmap, MatrixMosaic
 from explorer.views.session import SessionState
 from explorer.views.worker import ui_callback
 
-__all__ = ["SparsityPage", "SparsitySettings", "SEED_EXAMPLES", "parameter_counts", "slice_tiles"]
+__all__ = ["SparsityPage", "SparsitySettings", "SEED_EXAMPLES", "slice_tiles"]
 
 SEED_EXAMPLES = {
     "eq. (23)": dict(dictionary="monomial", degree=2, total_degree=3, exact_degree=False, block_size=1),
@@ -62,22 +61,6 @@ def slice_tiles(structure, core: int, names: list[str], values: np.ndarray | Non
         caption = f"(C_{core + 1})_{i + 1}: ψ = {name}, w = {int(structure.degrees[i])}"
         tiles.append({"matrix": matrix, "caption": caption, "row_blocks": rows, "col_blocks": cols})
     return tiles
-
-
-def parameter_counts(structure, interaction_length: int) -> dict[str, int]:
-    """Allowed entries of one block-sparse TT, of the self-similar law, of dense TTs and of the full tensor."""
-    d = structure.modes
-    lint = min(interaction_length, d - 1)
-    table = selection_table(d, lint)
-    per_mode = [int(structure.masks[m].sum()) for m in range(d)]
-    shared = sum(len(np.unique(table[:, m])) * per_mode[m] for m in range(d))
-    return {
-        "block-sparse TT (one equation)": structure.parameter_count(),
-        f"self-similar law, all d equations (L={lint})": shared,
-        "d independent block-sparse TTs": d * structure.parameter_count(),
-        "dense TT, same ranks (one equation)": structure.dense_parameter_count(),
-        "full coefficient tensor p^d (one equation)": structure.full_tensor_count(),
-    }
 
 
 def _format_count(value: int) -> str:
