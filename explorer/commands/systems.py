@@ -14,6 +14,7 @@ def add_parser(subparsers) -> None:
         "systems",
         help="list the dynamical systems and their parameters",
         description="List the built-in dynamical systems with each parameter's default, bounds and meaning. "
+        "explorer learn sets modes with --modes and every other parameter with --param NAME=VALUE. "
         "A user law is given elsewhere as MODULE:CALLABLE.",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")

@@ -23,9 +23,13 @@ BOUND_WORK = 2500
 """Budget of :meth:`LearningExperiment.capacity_bound`: ascent iterations times modes (50 iterations at d = 50)."""
 
 
-
 class LearningExperiment(param.Parameterized):
-    """Data from a dynamical system and a learner that recovers its law."""
+    """Data from a dynamical system and a learner that recovers its law.
+
+    Build one from flat settings with :meth:`from_settings` (the command line, the reproduction grids, the
+    benchmarks and the pages do), copy it with :meth:`copy`. A change of ``system`` applies that system's learner
+    preset (:func:`~explorer.learning.presets.preset`); ``system_params`` sets the system's own parameters.
+    """
 
     system = param.String(
         default="fput", doc="fput, fput-disordered, dipoles, lennard-jones, or MODULE:CALLABLE (a user law)."
