@@ -40,6 +40,11 @@ STOP_GRACE = 0.5
 
 
 
+WORKER_NICENESS = 10
+"""Niceness of a LocalCluster's processes (their Linux threads inherit it from the thread that starts them): the
+server's own thread keeps priority, so pages load and controls answer while every core computes."""
+
+
 class RunHandle:
     """One run as its caller sees it: the items so far, whether it ended, and how to stop it.
 
@@ -221,6 +226,7 @@ class DaskEngine:
 
         if self.scheduler:
             return Client(self.scheduler)
+        os.nice(WORKER_NICENESS)
         self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                      host="127.0.0.1", dashboard_address=None, memory_limit=self.memory_limit)
         return Client(self._cluster)
