@@ -12,6 +12,7 @@ from functools import partial
 import pytest
 
 from explorer.engine import DaskEngine, ThreadEngine
+from explorer.resources import ResourceError, check_memory, learning_bytes
 
 
 def counting(n: int):
@@ -95,3 +96,11 @@ def no_errors_logged(caplog):
     yield
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, errors
+
+
+def test_memory_check_refuses_a_run_that_cannot_fit_and_names_it():
+    estimate = learning_bytes(modes=10, samples=10_000_000)
+    assert estimate > 100 * 2**30
+    with pytest.raises(ResourceError, match=r"d = 10 .* needs about 1[45]\d\.\d GB of memory, more than the 12\.0 GB"):
+        check_memory(estimate, 12 * 2**30, "d = 10 modes x N = 10,000,000 samples")
+    check_memory(learning_bytes(modes=10, samples=500, test_samples=2000), 12 * 2**30, "small")

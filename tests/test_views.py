@@ -17,10 +17,11 @@ from explorer.learning.anatomy import parameter_counts
 from explorer.learning.capacity import pair_coupling_bound
 from explorer.learning.experiment import BOUND_WORK
 from explorer.learning.learner import Learner
+from explorer.streams.learn import default_experiment
 from explorer.views import EpsnetPage, GaugePage, LearnPage, SessionState, SparsityPage, build_pages, dashboard
 from explorer.views.dashboard import PAGES, Dashboard, page_view
 from explorer.views.epsnet import parse_resolutions
-from explorer.views.learn import BOUND_LABEL, default_experiment
+from explorer.views.learn import BOUND_LABEL
 from explorer.views.plots import LineChart
 from explorer.views.sparsity import SEED_EXAMPLES
 from explorer.views.worker import ORPHAN_GRACE_MS, Job, session_abandoned
@@ -120,6 +121,18 @@ def test_job_cancels_itself_when_its_tab_is_gone():
     gate.set()
     assert job.join(10)
     assert not job.running and batches == [] and finished == []
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts():
+    page = LearnPage()
+    page.experiment.param.update(modes=10, samples=10_000_000)
+    page.run()
+    assert page.job is None
+    assert "needs about" in page.errors.text and "N = 10,000,000" in page.errors.text
+    gauge = GaugePage()
+    gauge.experiment.param.update(modes=10, samples=10_000_000)
+    gauge.run()
+    assert gauge.job is None and "2 methods at once" in gauge.errors.text
 
 
 def test_learn_page_run_fills_every_chart_and_publishes_the_law():

@@ -15,6 +15,7 @@ import panel as pn
 
 from explorer.learning.experiment import LearningExperiment
 from explorer.streams.gauge import GaugeUpdate, paired_updates
+from explorer.streams.learn import default_experiment, experiment_memory
 from explorer.systems import SYSTEMS
 from explorer.views.controls import (
     SIDEBAR_WIDTH,
@@ -26,7 +27,6 @@ from explorer.views.controls import (
     param_controls,
     select,
 )
-from explorer.views.learn import default_experiment
 from explorer.views.plots import LineChart, MatrixMosaic
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
@@ -136,6 +136,9 @@ class GaugePage(JobOwner):
         for method in METHODS:
             experiments[method] = self.experiment.copy()
             experiments[method].learner.method = method
+        estimate, what = experiment_memory(self.experiment)
+        if not self.fits(len(METHODS) * estimate, f"{what}, learned by {len(METHODS)} methods at once"):
+            return
         self._modes = self.experiment.modes
         self.updates = {m: [] for m in METHODS}
         self.residuum.clear()

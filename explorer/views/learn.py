@@ -15,7 +15,7 @@ import panel as pn
 from explorer.learning.anatomy import block_cells, type_name
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.law import SelfSimilarLaw
-from explorer.streams.learn import LearnUpdate, learn_updates
+from explorer.streams.learn import LearnUpdate, default_experiment, experiment_memory, learn_updates
 from explorer.systems import SYSTEMS
 from explorer.views.controls import (
     SEED_END,
@@ -33,19 +33,10 @@ from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
-__all__ = ["LearnPage", "default_experiment"]
+__all__ = ["LearnPage"]
 
 BOUND_LABEL = "lower bound (any law, this ρ and L)"
 """Legend of the capacity bound (:meth:`LearningExperiment.capacity_bound`), drawn for the dipoles."""
-
-DEFAULTS = dict(system="fput", modes=10, samples=500, test_samples=2000, noise=0.0, seed=0)
-"""A problem small enough that a sweep takes well under a second on a quiet machine."""
-
-
-def default_experiment(**overrides) -> LearningExperiment:
-    """The page's starting point: FPUT with the seed's learner settings, random initialisation, 10 sweeps."""
-    return LearningExperiment.from_settings(**{**DEFAULTS, **overrides}, init="random", sweeps=10)
-
 
 class LearnPage(JobOwner):
     """Controls, live charts and the run logic of the Learn page.
@@ -148,6 +139,8 @@ class LearnPage(JobOwner):
             return
         self.errors.clear()
         experiment = self.experiment.copy()
+        if not self.fits(*experiment_memory(experiment)):
+            return
         self._reset(experiment)
         self.bar.running(True)
         self.running_text = f"Drawing data and initialising ({experiment.system}, d={experiment.modes}) ..."

@@ -38,6 +38,7 @@ from panel.io.state import set_curdoc
 from tornado.ioloop import IOLoop
 
 from explorer.engine import DaskEngine, RunHandle, ThreadEngine
+from explorer.resources import ResourceError, check_memory
 
 __all__ = [
     "Job", "PERIOD_MS", "ORPHAN_GRACE_MS", "in_server_session", "on_session_end", "session_abandoned", "ui_callback",
@@ -263,6 +264,18 @@ class JobOwner:
             return
         runs = "no other run" if ahead == 0 else f"{ahead} run(s)"
         self.bar.say(f"**Queued**: waiting for a free worker process ({runs} ahead; the pool may still be starting).")
+
+    def fits(self, estimate: int, what: str) -> bool:
+        """Whether a run of ``estimate`` bytes fits a worker process (this machine outside a server); if not, the
+        page says so (with the estimate and the limit) and the run is not started."""
+        limit = server_engine().worker_memory() if in_server_session() else None
+        try:
+            check_memory(estimate, limit, what)
+        except ResourceError as exc:
+            self.errors.show(exc, prefix="Refused")
+            self.bar.say("**Refused**: this run would not fit in memory (see below).")
+            return False
+        return True
 
     def stop(self) -> None:
         """Stop now; what was computed so far stays on the page."""
