@@ -228,7 +228,7 @@ class DaskEngine:
             return Client(self.scheduler)
         os.nice(WORKER_NICENESS)
         self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                     host="127.0.0.1", dashboard_address=None, memory_limit=self.memory_limit)
+                                     host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit=self.memory_limit)
         return Client(self._cluster)
 
     @property
