@@ -362,7 +362,9 @@ def test_a_page_opened_later_overlays_the_law_learned_before():
 
 
 def test_dashboard_builds_a_servable_column():
-    assert isinstance(dashboard()[1], pn.Tabs)
+    column = dashboard()
+    assert isinstance(column[2], pn.Tabs)
+    assert not column[0].visible, "outside a server nothing starts, so the pool note stays hidden"
 
 
 def test_sessions_do_not_share_state():

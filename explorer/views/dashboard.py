@@ -14,7 +14,7 @@ from explorer.views.gauge import GaugePage
 from explorer.views.learn import LearnPage
 from explorer.views.session import SessionState
 from explorer.views.sparsity import SparsityPage
-from explorer.views.worker import server_engine
+from explorer.views.worker import in_server_session, server_engine
 
 __all__ = ["Dashboard", "dashboard", "page_view", "build_pages", "PAGES"]
 
@@ -72,14 +72,36 @@ class Dashboard:
         return self.pages[name]
 
 
+POOL_STARTING = ("Starting the worker processes that compute the runs (after an install they compile the learner's "
+                 "kernels once, ~10-20 s); a run started meanwhile waits in the queue.")
+
+
+def pool_indicator() -> pn.Row:
+    """A spinner and a note, visible while the server's worker pool is still starting (hidden once it is up;
+    never shown outside a server, where runs use threads)."""
+    row = pn.Row(pn.indicators.LoadingSpinner(value=True, size=18, name="", margin=(4, 10)),
+                 pn.pane.Markdown(POOL_STARTING, margin=(0, 4)), visible=False, sizing_mode="stretch_width",
+                 css_classes=["pool-starting"])
+    if not in_server_session():
+        return row
+    engine = server_engine()
+    row.visible = not engine.ready.is_set()
+    if row.visible:
+        def check():
+            if engine.ready.is_set():
+                row.visible = False
+                watcher.stop()
+
+        watcher = pn.state.add_periodic_callback(check, period=500)
+    return row
+
+
 def dashboard() -> pn.Column:
     """A new dashboard (one per browser session); the first one of a process starts the shared worker pool."""
-    server_engine()
-    return Dashboard().panel
+    return pn.Column(pool_indicator(), *Dashboard().panel.objects, sizing_mode="stretch_width")
 
 
 def page_view(name: str) -> pn.Column:
     """One page on its own, with the dashboard's header (the first page of a process starts the worker pool)."""
-    server_engine()
     page = PAGES[name](SessionState())
-    return pn.Column(_header(f"{TITLE}: {page.title}"), page.panel, sizing_mode="stretch_width")
+    return pn.Column(pool_indicator(), _header(f"{TITLE}: {page.title}"), page.panel, sizing_mode="stretch_width")
