@@ -156,10 +156,37 @@ class Learner(param.Parameterized):
             threads=self.thread_count(),
         )
 
-    def fit(self, X, Y, **kwargs) -> SelfSimilarLaw:
-        """Run all sweeps and return the learned law (``predict``, ``history``, ``save``)."""
+    def fit(self, X, Y=None, **kwargs) -> SelfSimilarLaw:
+        """Run all sweeps and return the learned law (``predict``, ``history``, ``save``, ``simulate``).
+
+        ``fit(X, Y)``: data pairs ``(N, d)``. ``fit(x, t, order=1, derivative=None)``, the pysindy-like call: when the
+        second argument is times (a step, or an array ``(T,)`` or ``(M, T)``), ``x`` holds trajectories and
+        :meth:`fit_trajectories` estimates the derivatives.
+        """
+        if Y is None or np.ndim(Y) < 2 or np.ndim(X) == 3:
+            return self.fit_trajectories(Y, X, **kwargs)
         reports = list(self.iterate(X, Y, **kwargs))
         return reports[-1].law
+
+    def fit_trajectories(self, t, x, order: int = 1, derivative=None, domain=None, validation: float = 0.0,
+                         **kwargs) -> SelfSimilarLaw:
+        """Learn from trajectories ``x`` ``(T, d)`` or ``(M, T, d)`` at times ``t`` (a step, ``(T,)`` or ``(M, T)``).
+
+        ``order`` 2 learns ``xddot = f(x)`` from positions only (second derivatives); ``derivative`` chooses the
+        estimator (:class:`explorer.data.Differentiation` or its name: ``fd2``, ``fd4``, ``fd6`` (default),
+        ``spline``, ``savgol``); ``domain`` defaults to the data's range with a margin; ``validation`` > 0 holds
+        out the last trajectories for the per-sweep test residuum. The law knows its order (``law.simulate``).
+        """
+        from explorer.data import TrajectoryData
+        from explorer.learning.from_data import data_problem
+
+        if t is None:
+            raise ValueError("fit needs data pairs fit(X, Y) or trajectories and their times fit(x, t)")
+        data = x if isinstance(x, TrajectoryData) else TrajectoryData.from_arrays(t, x)
+        problem = data_problem(data, order, derivative, domain=domain, validation=validation, seed=self.seed)
+        law = self.fit(problem.X, problem.Y, domain=problem.domain, X_test=problem.X_test, F_test=problem.F_test,
+                       **kwargs)
+        return problem.attach(law, self.param.values())
 
 
 _WARM_UP_LOCK = threading.Lock()
