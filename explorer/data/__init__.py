@@ -9,6 +9,7 @@
 from explorer.data.derivatives import DEFAULT_ESTIMATOR, ESTIMATORS, Differentiation
 from explorer.data.domain import DomainWarning, data_domain, domain_excess, warn_outside
 from explorer.data.files import DataError, load_data, parse_data, save_pairs, save_trajectories
+from explorer.data.synthetic import measure_trajectories
 from explorer.data.trajectories import PairData, TrajectoryData
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "data_domain",
     "domain_excess",
     "load_data",
+    "measure_trajectories",
     "parse_data",
     "save_pairs",
     "save_trajectories",

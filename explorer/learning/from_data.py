@@ -19,7 +19,7 @@ import numpy as np
 from explorer.data import Differentiation, PairData, data_domain, warn_outside
 from explorer.data.trajectories import MEASURED
 
-__all__ = ["DataProblem", "data_problem"]
+__all__ = ["DataProblem", "data_problem", "attach_system"]
 
 
 @dataclass
@@ -97,3 +97,22 @@ def data_problem(train, order: int, derivative=None, test=None, domain=None, val
         "samples": int(X.shape[0]),
     }
     return DataProblem(X, Y, X_test, F_test, domain, order, {"source": train.source(), "training": training})
+
+
+def attach_system(law, system, learner_settings: dict):
+    """Set the order and provenance of a law learned from a built-in or user system (for its law file).
+
+    A system whose learned target differs from its law (Lennard-Jones, seed eq. 50) is recorded as such, so that
+    the law file refuses to be simulated.
+    """
+    from explorer.systems.base import DynamicalSystem
+
+    transformed = type(system)._target_factors is not DynamicalSystem._target_factors
+    law.order = system.order
+    law.provenance = {
+        "learned": f"{system.key} target (seed eq. 50)" if transformed else "law",
+        "source": {"system": system.describe()},
+        "training": {"learner": {k: v for k, v in learner_settings.items() if k != "name"},
+                     "domain": system.domain.tolist()},
+    }
+    return law
