@@ -65,10 +65,13 @@ def parse_data(content: bytes, name: str) -> TrajectoryData | PairData:
 
 def _read_npz(content: bytes, name: str) -> dict:
     try:
-        with np.load(io.BytesIO(content), allow_pickle=False) as data:
-            return {key: _numeric(data, key, name) for key in data.files}
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        data = np.load(io.BytesIO(content), allow_pickle=False)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
         raise DataError(f"{name}: not a readable .npz file ({err})") from err
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise DataError(f"{name}: not a .npz archive (a single .npy array?): expected keys t and x, or x and y")
+    with data:
+        return {key: _numeric(data, key, name) for key in data.files}
 
 
 def _numeric(data, key: str, name: str) -> np.ndarray:
@@ -138,7 +141,8 @@ def _shape(shape) -> str:
 def _check_finite(array: np.ndarray, key: str, name: str) -> None:
     bad = np.argwhere(~np.isfinite(array))
     if bad.size:
-        raise DataError(f"{name}: key '{key}' contains NaN or infinite values (first at index {tuple(bad[0])})")
+        first = tuple(int(i) for i in bad[0])
+        raise DataError(f"{name}: key '{key}' contains NaN or infinite values (first at index {first})")
 
 
 def _trajectories(arrays: dict, name: str, digest: str) -> TrajectoryData:

@@ -164,6 +164,10 @@ def compare(law, data, until: float | None = None, differentiation: Differentiat
     if domain is not None:
         warn_outside(data.states(), domain, data.name)
     differentiation = differentiation or Differentiation()
+    if order == 2 and data.v is None and data.points < differentiation.minimum_points():
+        need = differentiation.minimum_points()
+        raise ValueError(f"{data.name}: key 'x' must have at least {need} time points per trajectory to estimate "
+                         f"the start velocity without key 'v' (shape (M, >={need}, d)), got {data.x.shape}")
     sims, deviations, times = [], [], []
     for i in range(data.trajectories):
         t, x = data.t[i], data.x[i]
