@@ -86,7 +86,7 @@ def data_problem(train, order: int, derivative=None, test=None, domain=None, val
     warn_outside(X, domain, f"{train.name} (training)")
     X_test = F_test = None
     if test is not None:
-        X_test, F_test = test.pairs(order, differentiation)
+        X_test, F_test = test.pairs(order, None if isinstance(test, PairData) else differentiation)
         warn_outside(X_test, domain, f"{test.name} (test)")
     training = {
         "order": order,
