@@ -190,3 +190,18 @@ def test_validation_holds_out_whole_trajectories():
     np.testing.assert_allclose(data.t[0, :3], [0.0, 0.1, 0.2])
     with pytest.raises(ValueError, match="holds out all 1 trajectories"):
         data.subset([0]).split(0.5)
+
+
+def test_learner_fit_x_t_is_pysindy_like():
+    system = make_system("fput", modes=6)
+    data = measure_trajectories(system, 4, 0.05, 10.0, seed=4)
+    from explorer.learning import Learner
+
+    law = Learner(sweeps=2).fit(data.x[:3], 0.05, order=2)  # positions and a time step, as pysindy takes them
+    assert law.order == 2 and law.provenance["training"]["derivative"]["method"] == "fd6"
+    X, Y = data.subset([3]).pairs(2)  # the exact xddot along an unseen trajectory
+    assert law.residuum(X, Y) < 1e-5
+    expected = data_domain(TrajectoryData.from_arrays(data.t[:3], data.x[:3]).pairs(2, "fd6")[0])
+    np.testing.assert_allclose(law.dictionary.domain, expected)
+    same = Learner(sweeps=2).fit_trajectories(data.t[:3], data.x[:3], order=2, derivative="fd6")
+    np.testing.assert_array_equal(same.predict(X), law.predict(X))

@@ -76,8 +76,11 @@ def _check_options(args) -> None:
         raise ValueError("--order is required with --data (1: xdot = f(x), 2: xddot = f(x))")
     defaults = {"samples": None, "test_samples": 20_000, "noise": 0.0, "modes": 50}
     given = [f"--{k.replace('_', '-')}" for k in EXCLUSIVE if getattr(args, k, defaults[k]) != defaults[k]]
+    if args.system != "fput":
+        given.append("--system")
     if given:
-        raise ValueError(f"{', '.join(given)} do not apply with --data (the file sets the modes and samples)")
+        raise ValueError(f"{', '.join(given)} do not apply with --data (the file is the system: it sets the modes "
+                         "and samples)")
 
 
 def run_data(args, learner_settings: dict) -> int:
