@@ -18,7 +18,9 @@ import threading
 import numpy as np
 import param
 
+from explorer.data import PairData, TrajectoryData
 from explorer.dictionaries import DICTIONARIES, Dictionary, dictionary_class
+from explorer.learning.from_data import data_problem
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.methods import METHODS, Method, method
 from explorer.learning.sweeps import StopRule, als_sweeps
@@ -161,7 +163,8 @@ class Learner(param.Parameterized):
 
         ``fit(X, Y)``: data pairs ``(N, d)``. ``fit(x, t, order=1, derivative=None)``, the pysindy-like call: when the
         second argument is times (a step, or an array ``(T,)`` or ``(M, T)``), ``x`` holds trajectories and
-        :meth:`fit_trajectories` estimates the derivatives.
+        :meth:`fit_trajectories` estimates the derivatives. ``fit(data, order=2)`` takes a
+        :class:`~explorer.data.TrajectoryData` or :class:`~explorer.data.PairData` (e.g. from ``load_data``).
         """
         if Y is None or np.ndim(Y) < 2 or np.ndim(X) == 3:
             return self.fit_trajectories(Y, X, **kwargs)
@@ -177,12 +180,13 @@ class Learner(param.Parameterized):
         ``spline``, ``savgol``); ``domain`` defaults to the data's range with a margin; ``validation`` > 0 holds
         out the last trajectories for the per-sweep test residuum. The law knows its order (``law.simulate``).
         """
-        from explorer.data import TrajectoryData
-        from explorer.learning.from_data import data_problem
-
-        if t is None:
-            raise ValueError("fit needs data pairs fit(X, Y) or trajectories and their times fit(x, t)")
-        data = x if isinstance(x, TrajectoryData) else TrajectoryData.from_arrays(t, x)
+        if isinstance(x, TrajectoryData | PairData):
+            data = x
+        elif t is None:
+            raise ValueError("fit needs data pairs fit(X, Y), trajectories and their times fit(x, t), or a data "
+                             "object fit(load_data(FILE))")
+        else:
+            data = TrajectoryData.from_arrays(t, x)
         problem = data_problem(data, order, derivative, domain=domain, validation=validation, seed=self.seed)
         law = self.fit(problem.X, problem.Y, domain=problem.domain, X_test=problem.X_test, F_test=problem.F_test,
                        **kwargs)
