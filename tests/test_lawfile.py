@@ -120,3 +120,9 @@ def test_a_wrong_law_deviates_and_reports_when():
     result = compare(law, data)
     assert result["deviation"] > 0.05 and all(0 < t < 5 for t in result["exceeds_at"])
     assert result["velocity"] == "file"
+
+
+def test_copy_keeps_order_and_provenance():
+    _, law = _law()
+    copy = law.copy()
+    assert copy.order == 2 and copy.provenance == law.provenance and copy.provenance is not law.provenance
