@@ -112,7 +112,7 @@ def test_bad_input_one_line_exit_2_nothing_written(example, learned, tmp_path, c
     _bad_input(capsys, ["learn", "--data", str(example / "train.npz"), "--save", out], tmp_path,
                "--order is required with --data")
     _bad_input(capsys, ["learn", "--data", str(example / "train.npz"), "--order", "2", "--modes", "10",
-                        "--system", "dipoles", "--save", out], tmp_path, "--modes, --system do not apply with --data")
+                        "--system", "dipoles", "--save", out], tmp_path, "--system, --modes do not apply with --data")
     _bad_input(capsys, ["simulate", str(learned), "--data", str(tmp_path / "short.npz"), "--out", out], tmp_path,
                "short.npz: key 'x' must have at least 7 time points")
     np.savez(tmp_path / "bad.npz", t=np.linspace(0, 1, 50), x=np.zeros((50, 8)))

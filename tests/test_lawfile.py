@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from explorer.dictionaries import LegendreDictionary
-from explorer.learning import SelfSimilarLaw, fput_law
+from explorer.learning import SelfSimilarLaw
 from explorer.learning.lawfile import FORMAT_VERSION, LawFileError, law_from_bytes
 from explorer.learning.simulation import compare, deviation
 from explorer.systems import make_system
@@ -15,10 +15,10 @@ from explorer.systems import make_system
 
 def _law(d=6):
     system = make_system("fput", modes=d)
-    law = fput_law(system, LegendreDictionary(3, (-1.5, 1.5)))
+    law = system.exact_law(LegendreDictionary(3, (-1.5, 1.5)))
     law.order = 2
     law.provenance = {"source": {"file": "train.npz", "sha256": "ab" * 32}, "training": {"derivative": "fd6"}}
-    law.history.append({"sweep": 1, "train_residual": 1e-9})
+    law.history.append({"sweep": 1, "train_residuum": 1e-9})
     return system, law
 
 
@@ -126,3 +126,20 @@ def test_copy_keeps_order_and_provenance():
     _, law = _law()
     copy = law.copy()
     assert copy.order == 2 and copy.provenance == law.provenance and copy.provenance is not law.provenance
+
+
+def test_files_from_before_format_versions_still_load_with_structural_checks():
+    _, law = _law()
+    arrays = {f"core_{m}_{t}": c for (m, t), c in law.cores.items()}
+    structure = {**law.structure.describe()}
+    structure["max_block_size"] = structure.pop("block_size")  # the key before the rename
+    meta = {"structure": structure, "dictionary": law.dictionary.describe(), "interaction_length": 1,
+            "history": []}
+    old = _rewrite({"metadata": np.array(json.dumps(meta)), **arrays})
+    loaded = law_from_bytes(old, "old.npz")
+    X = np.random.default_rng(1).uniform(-1, 1, (5, 6))
+    np.testing.assert_array_equal(loaded.predict(X), law.predict(X))
+    assert loaded.order is None
+    arrays["core_0_1"] = np.full_like(arrays["core_0_1"], np.nan)
+    with pytest.raises(LawFileError, match="old.npz: core_0_1 contains NaN"):
+        law_from_bytes(_rewrite({"metadata": np.array(json.dumps(meta)), **arrays}), "old.npz")

@@ -9,7 +9,6 @@ states outside the domain give a warning naming how far out they are.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import sys
@@ -26,7 +25,7 @@ from explorer.learning.learner import Learner
 
 __all__ = ["add_data_arguments", "run_data", "differentiation_from", "command_warnings"]
 
-EXCLUSIVE = ("samples", "test_samples", "noise", "modes")
+EXCLUSIVE = ("system", "modes", "samples", "test_samples", "noise")
 """Options of the built-in systems that a data file replaces."""
 
 
@@ -74,24 +73,25 @@ def command_warnings(command: str):
 def _check_options(args) -> None:
     if args.order is None:
         raise ValueError("--order is required with --data (1: xdot = f(x), 2: xddot = f(x))")
-    defaults = {"samples": None, "test_samples": 20_000, "noise": 0.0, "modes": 50}
-    given = [f"--{k.replace('_', '-')}" for k in EXCLUSIVE if getattr(args, k, defaults[k]) != defaults[k]]
-    if args.system != "fput":
-        given.append("--system")
+    given = [f"--{k.replace('_', '-')}" for k in EXCLUSIVE if getattr(args, k, None) is not None]
+    if getattr(args, "param", None):
+        given.append("--param")
     if given:
         raise ValueError(f"{', '.join(given)} do not apply with --data (the file is the system: it sets the modes "
                          "and samples)")
 
 
 def run_data(args, learner_settings: dict) -> int:
-    """Run ``explorer learn --data``; ``learner_settings`` are the learner options of the command line."""
+    """Run ``explorer learn --data``; ``learner_settings`` are the learner flags given (the rest: the learner's
+    own defaults, no system preset)."""
     _check_options(args)
     train = load_data(args.data)
     test = load_data(args.test_data) if args.test_data else None
-    learner = Learner(**learner_settings)
+    seed = 0 if args.seed is None else args.seed
+    learner = Learner(**learner_settings, seed=seed)
     with command_warnings("learn"):
         problem = data_problem(train, args.order, differentiation_from(args), test=test, domain=args.domain,
-                               validation=args.validation, seed=args.seed)
+                               validation=args.validation, seed=seed)
         start = time.perf_counter()
         reports = []
         with threadpool_limits(limits=1, user_api="blas"):
@@ -99,7 +99,7 @@ def run_data(args, learner_settings: dict) -> int:
                                           F_test=problem.F_test):
                 reports.append(report)
                 test_text = "-" if report.test_residuum is None else f"{report.test_residuum:.3e}"
-                print(f"sweep {report.sweep:3d}  train {report.train_residual:.3e}  test {test_text}  "
+                print(f"sweep {report.sweep:3d}  train {report.train_residuum:.3e}  test {test_text}  "
                       f"{report.seconds:.2f} s", flush=True)
         seconds = time.perf_counter() - start
     law = problem.attach(reports[-1].law, learner.param.values())
@@ -130,14 +130,9 @@ def _summary(args, problem, reports, seconds: float, learner: Learner) -> dict:
         "method": learner.method,
         "residuum": reports[-1].test_residuum,
         "residuum_per_sweep": [r.test_residuum for r in reports],
-        "train_residual_per_sweep": [r.train_residual for r in reports],
+        "train_residuum_per_sweep": [r.train_residuum for r in reports],
         "seconds": seconds,
         "sweep_seconds": [r.seconds for r in reports],
         "parameters": law.parameter_count(),
         "learner": {k: v for k, v in learner.param.values().items() if k != "name"},
     }
-
-
-def data_namespace(args) -> argparse.Namespace:
-    """``args`` with the system replaced by a neutral name, so the learner gets its own defaults, not a preset."""
-    return argparse.Namespace(**{**vars(args), "system": "data"})

@@ -16,6 +16,10 @@ array ``selection_table`` ``(d, d)`` (seed eq. 41); and ``metadata``, a JSON str
 is wrong) a file whose version is unknown, whose block sizes, ranks or selection table disagree with the settings,
 whose cores are missing, extra, misshapen, not finite, nonzero outside their blocks, or differ from their recorded
 checksums (an edited or damaged file): a law never predicts silently wrong.
+
+Files written before format versions (version 0: metadata without ``format``, order, block sizes or checksums)
+are still read, with every structural check (shapes, block pattern, finite values) but no checksum; their order is
+unknown, so set ``law.order`` before simulating one.
 """
 
 from __future__ import annotations
@@ -121,9 +125,10 @@ def _read_metadata(arrays: dict, name: str) -> dict:
     if "metadata" not in arrays:
         raise LawFileError(f"{name}: no 'metadata' entry: not a tn-explorer law file")
     meta = json.loads(str(arrays["metadata"]))
+    if isinstance(meta, dict) and "format" not in meta and "structure" in meta:
+        return _legacy(meta)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise LawFileError(f"{name}: metadata 'format' must be {FORMAT!r}: not a tn-explorer law file "
-                           "(laws saved before format versions must be learned again)")
+        raise LawFileError(f"{name}: metadata 'format' must be {FORMAT!r}: not a tn-explorer law file")
     version = meta.get("format_version")
     if version not in SUPPORTED_VERSIONS:
         raise LawFileError(f"{name}: unknown format_version {version!r} (this package, {__version__}, reads "
@@ -133,9 +138,16 @@ def _read_metadata(arrays: dict, name: str) -> dict:
     return meta
 
 
+def _legacy(meta: dict) -> dict:
+    """Metadata of a file written before format versions (version 0): no order, block sizes or checksums."""
+    return {**meta, "format_version": 0, "order": None, "modes": meta["structure"]["modes"], "block_sizes": None,
+            "ranks": None, "cores": None, "learned": "law"}
+
+
 def _structure(meta: dict, name: str):
     st = meta["structure"]
-    structure = BlockStructure(st["degrees"], st["modes"], st["block_size"], st["total_degrees"], st["dense"])
+    rho = st["block_size"] if "block_size" in st else st["max_block_size"]  # the key before the rename
+    structure = BlockStructure(st["degrees"], st["modes"], rho, st["total_degrees"], st["dense"])
     dic = meta["dictionary"]
     dictionary = make_dictionary(dic["name"], dic["degree"], dic.get("domain"))
     if structure.degrees.tolist() != dictionary.degrees.tolist():
@@ -143,13 +155,15 @@ def _structure(meta: dict, name: str):
                            f"dictionary {dic['name']} of degree {dic['degree']}")
     if structure.modes != meta["modes"]:
         raise LawFileError(f"{name}: 'modes' is {meta['modes']} but the structure has {structure.modes}")
-    if _block_sizes(structure) != meta["block_sizes"] or list(structure.ranks) != meta["ranks"]:
+    if meta["format_version"] > 0 and (_block_sizes(structure) != meta["block_sizes"]
+                                       or list(structure.ranks) != meta["ranks"]):
         raise LawFileError(f"{name}: the recorded block sizes or ranks do not follow from the recorded structure "
                            "(rho, degrees, total degrees): the file was edited or damaged")
     return structure, dictionary
 
 
-def _check_core(core: np.ndarray, key: str, mask: np.ndarray, record: dict, name: str) -> None:
+def _check_core(core: np.ndarray, key: str, mask: np.ndarray, record: dict | None, name: str) -> None:
+    """Shape, dtype, finiteness, the block pattern, and the checksum (``record`` None: a version-0 file)."""
     if core.shape != mask.shape:
         raise LawFileError(f"{name}: {key} must have shape {mask.shape} (r_l, p, r_l+1), got {core.shape}")
     if core.dtype != np.float64:
@@ -158,7 +172,7 @@ def _check_core(core: np.ndarray, key: str, mask: np.ndarray, record: dict, name
         raise LawFileError(f"{name}: {key} contains NaN or infinite values")
     if np.any(core[~mask] != 0):
         raise LawFileError(f"{name}: {key} has nonzero entries outside its blocks (seed eq. 19)")
-    if record is None or record.get("sha256") != _digest(core):
+    if record is not None and record.get("sha256") != _digest(core):
         raise LawFileError(f"{name}: {key} does not match the checksum recorded when the law was saved "
                            "(the file was edited or damaged)")
 
@@ -171,7 +185,7 @@ def _build(arrays: dict, name: str) -> SelfSimilarLaw:
         raise LawFileError(f"{name}: 'interaction_length' must be an integer in [0, {structure.modes - 1}], "
                            f"got {lint!r}")
     expected_table = selection_table(structure.modes, lint)
-    table = arrays.get("selection_table")
+    table = arrays.get("selection_table", expected_table if meta["format_version"] == 0 else None)
     if table is None or table.shape != expected_table.shape or np.any(table != expected_table):
         raise LawFileError(f"{name}: 'selection_table' must be the ({structure.modes}, {structure.modes}) table of "
                            f"interaction length {lint} (seed eq. 41)")
@@ -179,11 +193,13 @@ def _build(arrays: dict, name: str) -> SelfSimilarLaw:
                          provenance={k: meta.get(k) for k in ("learned", "source", "training")})
     expected = {_core_name(m, t): (m, t) for m, t in law.core_keys()}
     present = {k for k in arrays if k.startswith("core_")}
+    records = meta["cores"]
     if present != set(expected):
         missing, extra = sorted(set(expected) - present), sorted(present - set(expected))
         raise LawFileError(f"{name}: the cores do not match the selection table (missing {missing[:5]}, "
                            f"unexpected {extra[:5]})")
     for key, (m, t) in expected.items():
-        _check_core(arrays[key], key, structure.masks[m], meta["cores"].get(key), name)
+        record = None if records is None else records.get(key, {})
+        _check_core(arrays[key], key, structure.masks[m], record, name)
         law.cores[(m, t)] = arrays[key]
     return law
