@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("systems", "learn", "groundstate", "reproduce")
+COMMANDS = ("systems", "learn", "simulate", "equations", "groundstate", "reproduce")
 
 
 def build_parser() -> argparse.ArgumentParser:

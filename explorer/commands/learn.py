@@ -17,8 +17,10 @@ from dataclasses import asdict
 from threadpoolctl import threadpool_limits
 
 from explorer.commands.flags import add_flags, given, parse_assignments
+from explorer.commands.learn_data import add_data_arguments, run_data
 from explorer.learning.equations import BASES, equations, format_equations
 from explorer.learning.experiment import LearningExperiment
+from explorer.learning.from_data import attach_system
 from explorer.learning.learner import Learner
 from explorer.learning.presets import DEFAULT_SAMPLES, PRESET_KEYS, default_samples
 
@@ -43,6 +45,7 @@ def add_parser(sub) -> None:
         "learner settings left out take the preset of the system (explorer.learning.presets).",
     )
     add_flags(p, LearningExperiment, EXPERIMENT_FLAGS, defaults={"samples": _samples_default()})
+    add_data_arguments(p)
     p.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE",
         help="set a parameter of the system, e.g. --param beta=0.5 (repeatable; `explorer systems` lists them)",
@@ -81,6 +84,10 @@ def build_experiment(args) -> LearningExperiment:
 
 
 def run(args) -> int:
+    if args.data:
+        return run_data(args, given(args, LEARNER_FLAGS))
+    if args.test_data:
+        raise ValueError("--test-data needs --data")
     experiment = build_experiment(args)
     start = time.perf_counter()
     reports = []
@@ -93,7 +100,7 @@ def run(args) -> int:
                 flush=True,
             )
     seconds = time.perf_counter() - start
-    law = reports[-1].law
+    law = attach_system(reports[-1].law, experiment.make_system(), experiment.learner.param.values())
     if args.save:
         law.save(args.save)
     rows = law.equations(args.threshold, args.basis) if args.equations else None

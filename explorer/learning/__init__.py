@@ -12,7 +12,7 @@ The FPUT law written exactly as a block-sparse TT is :meth:`explorer.systems.FPU
 from explorer.learning.equations import equations, format_equations
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.law import SelfSimilarLaw, relative_residuum
-from explorer.learning.learner import METHODS, Learner
+from explorer.learning.learner import METHODS, Learner, warm_up_kernels
 from explorer.learning.sweeps import StopRule, SweepReport
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "equations",
     "format_equations",
     "relative_residuum",
+    "warm_up_kernels",
 ]

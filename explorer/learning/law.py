@@ -8,12 +8,11 @@ form one common prefix chain and the right-outside cores (type ``2L+3``) one com
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from explorer.dictionaries import Dictionary, make_dictionary
+from explorer.dictionaries import Dictionary
 from explorer.learning.equations import equations
 from explorer.learning.selection import LEFT_TYPE, right_type, selection_table, window
 from explorer.tt.blocksparse import BlockSparseTT, random_core
@@ -45,6 +44,11 @@ class SelfSimilarLaw:
         ``{(mode, type): array (r_l, p, r_{l+1})}`` for every type used at every mode.
     history : list of dict
         Per-sweep records of the learner that produced the law.
+    order : {1, 2} or None
+        ``xdot = f(x)`` or ``xddot = f(x)``; needed by :meth:`simulate` (``None``: unknown).
+    provenance : dict
+        ``source`` (system or training file with its sha256), ``training`` (settings) and ``learned`` (``"law"``
+        unless the train represents a transformed target), written into the law file.
     """
 
     structure: BlockStructure
@@ -52,6 +56,8 @@ class SelfSimilarLaw:
     interaction_length: int
     cores: dict = field(default_factory=dict)
     history: list = field(default_factory=list)
+    order: int | None = None
+    provenance: dict = field(default_factory=dict)
 
     @property
     def modes(self) -> int:
@@ -152,35 +158,44 @@ class SelfSimilarLaw:
         """A copy whose cores and history later sweeps of this law do not change (structure and dictionary, which
         nothing changes, are shared)."""
         cores = {key: core.copy() for key, core in self.cores.items()}
-        return SelfSimilarLaw(self.structure, self.dictionary, self.interaction_length, cores, list(self.history))
+        return SelfSimilarLaw(self.structure, self.dictionary, self.interaction_length, cores, list(self.history),
+                              self.order, dict(self.provenance))
+
+    def simulate(self, x0, t, v0=None, **tolerances):
+        """Integrate the law from ``x0`` (and ``v0`` for second order) on the times ``t`` (DOP853).
+
+        See :func:`explorer.learning.simulation.simulate`; returns a :class:`~explorer.learning.simulation.
+        Simulation` with ``t``, ``x`` and ``v``.
+        """
+        from explorer.learning.simulation import simulate
+
+        return simulate(self, x0, t, v0=v0, **tolerances)
 
     def save(self, path) -> None:
-        """``.npz`` with one array per core and JSON metadata (structure, dictionary, L, history); no pickle."""
-        meta = {
-            "structure": self.structure.describe(),
-            "dictionary": self.dictionary.describe(),
-            "interaction_length": self.interaction_length,
-            "history": self.history,
-        }
-        arrays = {f"core_{m}_{t}": c for (m, t), c in self.cores.items()}
-        np.savez(path, metadata=np.array(json.dumps(meta)), **arrays)
+        """The versioned, validated law file (:mod:`explorer.learning.lawfile`): ``.npz`` with JSON metadata."""
+        from explorer.learning.lawfile import write_law
+
+        write_law(self, path)
+
+    def to_bytes(self) -> bytes:
+        """The law file's bytes (for a download)."""
+        from explorer.learning.lawfile import law_to_bytes
+
+        return law_to_bytes(self)
 
     @classmethod
     def load(cls, path) -> SelfSimilarLaw:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["metadata"]))
-            st = meta["structure"]
-            structure = BlockStructure(
-                st["degrees"], st["modes"], _block_size(st), st["total_degrees"], st["dense"]
-            )
-            dic = meta["dictionary"]
-            dictionary = make_dictionary(dic["name"], dic["degree"], dic.get("domain"))
-            law = cls(structure, dictionary, meta["interaction_length"], history=meta["history"])
-            for key in data.files:
-                if key.startswith("core_"):
-                    _, m, t = key.split("_")
-                    law.cores[(int(m), int(t))] = data[key]
-        return law
+        """Read and validate a law file; a damaged or edited file raises a ValueError naming what is wrong."""
+        from explorer.learning.lawfile import read_law
+
+        return read_law(path)
+
+    @classmethod
+    def from_bytes(cls, content: bytes, name: str = "law") -> SelfSimilarLaw:
+        """Read and validate a law file's bytes (an upload)."""
+        from explorer.learning.lawfile import law_from_bytes
+
+        return law_from_bytes(content, name)
 
 
 def relative_residuum(prediction: np.ndarray, reference: np.ndarray) -> float:
@@ -189,8 +204,3 @@ def relative_residuum(prediction: np.ndarray, reference: np.ndarray) -> float:
     if denom == 0:
         raise ValueError("reference values are all zero: the relative residuum is undefined")
     return float(np.linalg.norm(prediction - reference) / denom)
-
-
-def _block_size(description: dict) -> int:
-    """``block_size`` of a stored structure description (files written before the rename say ``max_block_size``)."""
-    return description["block_size"] if "block_size" in description else description["max_block_size"]

@@ -18,7 +18,9 @@ import threading
 import numpy as np
 import param
 
+from explorer.data import PairData, TrajectoryData
 from explorer.dictionaries import DICTIONARIES, Dictionary, dictionary_class
+from explorer.learning.from_data import data_problem
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.methods import METHODS, Method, method
 from explorer.learning.sweeps import StopRule, als_sweeps
@@ -156,10 +158,39 @@ class Learner(param.Parameterized):
             threads=self.thread_count(),
         )
 
-    def fit(self, X, Y, **kwargs) -> SelfSimilarLaw:
-        """Run all sweeps and return the learned law (``predict``, ``history``, ``save``)."""
+    def fit(self, X, Y=None, **kwargs) -> SelfSimilarLaw:
+        """Run all sweeps and return the learned law (``predict``, ``history``, ``save``, ``simulate``).
+
+        ``fit(X, Y)``: data pairs ``(N, d)``. ``fit(x, t, order=1, derivative=None)``, the pysindy-like call: when the
+        second argument is times (a step, or an array ``(T,)`` or ``(M, T)``), ``x`` holds trajectories and
+        :meth:`fit_trajectories` estimates the derivatives. ``fit(data, order=2)`` takes a
+        :class:`~explorer.data.TrajectoryData` or :class:`~explorer.data.PairData` (e.g. from ``load_data``).
+        """
+        if Y is None or np.ndim(Y) < 2 or np.ndim(X) == 3:
+            return self.fit_trajectories(Y, X, **kwargs)
         reports = list(self.iterate(X, Y, **kwargs))
         return reports[-1].law
+
+    def fit_trajectories(self, t, x, order: int = 1, derivative=None, domain=None, validation: float = 0.0,
+                         **kwargs) -> SelfSimilarLaw:
+        """Learn from trajectories ``x`` ``(T, d)`` or ``(M, T, d)`` at times ``t`` (a step, ``(T,)`` or ``(M, T)``).
+
+        ``order`` 2 learns ``xddot = f(x)`` from positions only (second derivatives); ``derivative`` chooses the
+        estimator (:class:`explorer.data.Differentiation` or its name: ``fd2``, ``fd4``, ``fd6`` (default),
+        ``spline``, ``savgol``); ``domain`` defaults to the data's range with a margin; ``validation`` > 0 holds
+        out the last trajectories for the per-sweep test residuum. The law knows its order (``law.simulate``).
+        """
+        if isinstance(x, TrajectoryData | PairData):
+            data = x
+        elif t is None:
+            raise ValueError("fit needs data pairs fit(X, Y), trajectories and their times fit(x, t), or a data "
+                             "object fit(load_data(FILE))")
+        else:
+            data = TrajectoryData.from_arrays(t, x)
+        problem = data_problem(data, order, derivative, domain=domain, validation=validation, seed=self.seed)
+        law = self.fit(problem.X, problem.Y, domain=problem.domain, X_test=problem.X_test, F_test=problem.F_test,
+                       **kwargs)
+        return problem.attach(law, self.param.values())
 
 
 _WARM_UP_LOCK = threading.Lock()
