@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from explorer.learning.als import Chain, half_sweep
+from explorer.learning.als import Chain, half_sweep, right_orthogonalise
 from explorer.learning.law import SelfSimilarLaw, relative_residuum
 
 __all__ = ["SweepReport", "StopRule", "als_sweeps"]
@@ -123,6 +123,14 @@ def _sweep(law: SelfSimilarLaw, features, targets, gauge: bool, ridge: float, fa
     return gauges, far
 
 
+def _right_orthogonalised(law: SelfSimilarLaw, features, targets) -> None:
+    """Bring ``law`` to the form a right-to-left half-sweep leaves (:func:`.als.right_orthogonalise`)."""
+    chain = _chain(law, features, targets)
+    right_orthogonalise(chain)
+    for key, core in chain.cores.items():
+        law.cores[key] = np.ascontiguousarray(core)
+
+
 @dataclass
 class _CarriedFarSide:
     """The far side recorded by the last half-sweep; valid while the law holds exactly the core arrays it saw."""
@@ -161,6 +169,7 @@ def als_sweeps(
     samples_last = np.ascontiguousarray(features.transpose(1, 2, 0))
     targets = np.ascontiguousarray(Y.T)
     history: list[float] = []
+    _right_orthogonalised(law, samples_last, targets)
     carried = _CarriedFarSide(None, {})
     start = time.perf_counter()
     for sweep in range(1, stop.sweeps + 1):
