@@ -15,6 +15,10 @@ the very first run after an install or a change of the kernels). Studies:
   gram      the Gram matrix of a core shared by many equations: factored (grouped) vs formed design
   capacity  dipoles d=50, N=1000: learned residuum against the lower bound of any law with that rho and window
             (explorer.learning.capacity), windows 3, 7, 11, 19 and rho = 3, 4, 5
+  fig1      seed Fig. 1: FPUT and disordered FPUT d=50, residuum after 10 sweeps vs N, seeds 0-4: ours from a
+            random start and from the window start (``explorer learn --init random|window``) and, with
+            ``--reference PATH``, the seed's reference code (a checkout of StephenVintskevich/bstt2, run as a peer
+            on the same data: ``ALSSystem2`` with its own settings, ``--reference-samples`` limits its N grid)
 
 Each study prints one table and, as its last line, one JSON object with every figure.
 Usage: python benchmarks/learning.py STUDY [--quick]
@@ -108,11 +112,60 @@ MEMORY_CAP_BYTES = 20 * 2**30
 """Address-space cap of a pysindy child (the machine has 24 GB): past it pysindy fails with MemoryError."""
 
 
+def _import_reference(path: str):
+    """The reference code's modules from a checkout at ``path``; sklearn and matplotlib (imported at the top of its
+    ``als.py`` but not used by ``ALSSystem2``) are stubbed when missing."""
+    import importlib
+    import importlib.util
+    import sys
+    import types
+    import warnings
+
+    if importlib.util.find_spec("sklearn") is None:
+        linear_model = types.ModuleType("sklearn.linear_model")
+        for attr in ("LassoCV", "RidgeCV", "Ridge", "Lasso"):
+            setattr(linear_model, attr, None)
+        sys.modules["sklearn"] = types.ModuleType("sklearn")
+        sys.modules["sklearn.linear_model"] = linear_model
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    warnings.filterwarnings("ignore")
+    sys.path.insert(0, path)
+    return importlib.import_module("misc"), importlib.import_module("helpers"), importlib.import_module("als")
+
+
+def _reference(spec: dict) -> dict:
+    """The seed's reference ALS-GMWS (``ALSSystem2``) on our data: Legendre degree 3 with its normalisation, the
+    all-ones augmented mode, ``maxGroupSize = 2``, ``2L + 3`` activation types, random cores from its own
+    initialiser (``numpy.random.seed(seed)``), 10 sweeps or its own stops (training residual 1e-6, increase, or a
+    decrease below 1e-3)."""
+    misc, helpers, als = _import_reference(spec["reference"])
+    experiment = _experiment(spec, spec["d"], spec["N"], TEST_SAMPLES)
+    _, X, Y, X_test, F_test = experiment.data()
+    degree, d = 3, spec["d"]
+    types = 2 * experiment.learner.interaction_length + 3
+
+    def measures(points: np.ndarray) -> np.ndarray:
+        features = misc.legendre_measures(points, degree)
+        return np.concatenate([features, np.ones((1, points.shape[0], degree + 1))], axis=0)
+
+    np.random.seed(spec.get("seed", 0))  # noqa: NPY002 - the reference draws its cores from the global generator
+    law = misc.random_homogenous_polynomial_sum_system2([degree] * d, degree, 2, types, helpers.SMat(types, d))
+    solver = als.ALSSystem2(law, measures(X), Y, _verbosity=0)
+    solver.maxSweeps, solver.targetResidual, solver.maxGroupSize = 10, 1e-6, 2
+    start = time.perf_counter()
+    solver.run()
+    seconds = time.perf_counter() - start
+    prediction = law.evaluate(measures(X_test))
+    residuum = float(np.linalg.norm(prediction - F_test) / np.linalg.norm(F_test))
+    return {"residuum": residuum, "seconds": seconds, "parameters": int(law.dofs())}
+
+
 def _child(spec: dict, queue) -> None:
     if spec.get("method") == "pysindy":
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP_BYTES, MEMORY_CAP_BYTES))
     try:
-        row = _pysindy(spec) if spec.get("method") == "pysindy" else _ours(spec)
+        runner = {"pysindy": _pysindy, "reference": _reference}.get(spec.get("method"), _ours)
+        row = runner(spec)
         row["peak_mb"] = _peak_mb()
     except Exception as exc:  # noqa: BLE001 - a failed point is a result to report, not a hung study
         row = {"error": f"{type(exc).__name__}: {exc}"}
@@ -377,7 +430,49 @@ def study_capacity(quick: bool) -> list[dict]:
     return rows
 
 
+FIG1_SAMPLES = [600, 800, 1000, 1200, 1400, 1600, 1800, 2000]
+"""N grid of the Fig. 1 study (the seed's figure spans 200-2600; below 600 no method reaches 1e-2 from random
+cores, above 2000 every method is exact to ~1e-7)."""
+
+
+def study_fig1(quick: bool, reference: str | None = None, reference_samples: list[int] | None = None,
+               seeds: list[int] | None = None, systems: list[str] | None = None,
+               samples: list[int] | None = None) -> list[dict]:
+    """Seed Fig. 1: test residuum after 10 sweeps vs N (module doc); median and range over the seeds per line."""
+    samples = samples or ([600, 1400] if quick else FIG1_SAMPLES)
+    seeds = list(seeds if seeds is not None else range(2 if quick else 5))
+    systems = systems or ["fput", "fput-disordered"]
+    lines = [("ours, random start", {"learner": {"init": "random", "sweeps": 10}}),
+             ("ours, window start", {"learner": {"init": "window", "sweeps": 10}})]
+    rows = []
+    for system in systems:
+        for n in samples:
+            for label, extra in lines:
+                rows += [run_point({"line": label, "system": system, "d": 50, "N": n, "seed": s, **extra})
+                         for s in seeds]
+            if reference and (reference_samples is None or n in reference_samples):
+                rows += [run_point({"line": "reference code", "method": "reference", "reference": reference,
+                                    "system": system, "d": 50, "N": n, "seed": s}) for s in seeds]
+    summary = _fig1_summary(rows)
+    _table(summary, ["system", "line", "N", "seeds", "median", "min", "max", "seconds"])
+    return rows + summary
+
+
+def _fig1_summary(rows: list[dict]) -> list[dict]:
+    """Median and range of the residuum over the seeds of each (system, line, N)."""
+    groups: dict = {}
+    for row in rows:
+        if "residuum" in row:
+            groups.setdefault((row["system"], row["line"], row["N"]), []).append(row)
+    return [{"summary": True, "system": system, "line": line, "N": n, "seeds": len(group),
+             "median": float(np.median([r["residuum"] for r in group])),
+             "min": min(r["residuum"] for r in group), "max": max(r["residuum"] for r in group),
+             "seconds": float(np.median([r["seconds"] for r in group]))}
+            for (system, line, n), group in sorted(groups.items())]
+
+
 STUDIES = {
+    "fig1": study_fig1,
     "capacity": study_capacity,
     "targets": study_targets,
     "speed": study_speed,
@@ -397,12 +492,19 @@ def main() -> None:
     parser.add_argument("--dims", type=int, nargs="+", help="pysindy study: the d values (default 20 50 100)")
     parser.add_argument("--timeout", type=float, default=7200.0, help="pysindy study: seconds per pysindy point")
     parser.add_argument("--systems", nargs="+", help="targets study: only these systems (e.g. fput dipoles)")
-    parser.add_argument("--seeds", type=int, nargs="+", help="targets study: the Lennard-Jones seeds (default 0-5)")
+    parser.add_argument("--seeds", type=int, nargs="+",
+                        help="targets study: the Lennard-Jones seeds (default 0-5); fig1: the seeds (default 0-4)")
+    parser.add_argument("--reference", help="fig1: path of a checkout of the seed's reference code (bstt2)")
+    parser.add_argument("--reference-samples", type=int, nargs="+", help="fig1: the N at which to run it")
+    parser.add_argument("--samples", type=int, nargs="+", help="fig1: the N grid (default 600 800 ... 2000)")
     args = parser.parse_args()
     if args.study == "pysindy":
         rows = study_pysindy(args.quick, args.dims, args.timeout)
     elif args.study == "targets":
         rows = study_targets(args.quick, args.systems, args.seeds)
+    elif args.study == "fig1":
+        rows = study_fig1(args.quick, args.reference, args.reference_samples, args.seeds, args.systems,
+                          args.samples)
     else:
         rows = STUDIES[args.study](args.quick)
     print(json.dumps({"study": args.study, "quick": args.quick, "rows": rows}))
