@@ -252,6 +252,18 @@ def test_least_squares_is_min_norm_when_rank_deficient_and_accurate_when_ill_con
     np.testing.assert_allclose(least_squares(basis, y, ridge), ref, rtol=1e-10)
 
 
+def test_vanishing_columns_get_the_value_zero_and_the_others_their_update():
+    """A column below 1e-12 of the largest norm is an absent environment channel: its entry becomes 0 (the min-norm
+    value), not the current entry (a random start's noise); the other entries solve the problem from ``start``."""
+    rng = np.random.default_rng(5)
+    basis = rng.standard_normal((300, 4))
+    design = np.column_stack([basis, 1e-14 * rng.standard_normal(300), np.zeros(300)])
+    y = basis @ np.array([1.0, -2.0, 0.5, 3.0])
+    start = np.array([0.3, 0.1, -0.2, 0.4, 0.7, -0.9])
+    value = start + least_squares(design, y, start=start)
+    np.testing.assert_allclose(value, [1.0, -2.0, 0.5, 3.0, 0.0, 0.0], atol=1e-12)
+
+
 def _fput_data(d, n, seed=1):
     system = make_system("fput", modes=d)
     X, Y = system.sample(n, seed=seed)

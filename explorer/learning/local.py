@@ -26,11 +26,12 @@ with the samples last (``F[j, s, n]``) and their per-sample products run in :mod
 
 Local least squares (:func:`least_squares`), for the update :math:`x` of the current entries :math:`c`. The fast
 path is the *refined semi-normal equations* with Jacobi scaling: a Cholesky factor
-:math:`R^\top R = S (D^\top D + \mu I) S` (``S`` scales the columns to unit norm; columns that vanish identically
-get a zero update, their min-norm value), the solution :math:`x_0 = S (R^\top R)^{-1} S (D^\top t - G c)` with the
-Gram matrix :math:`G = D^\top D` it has formed anyway (so the residual of :math:`c` is never formed), then
-iterative refinement :math:`x \leftarrow x + S (R^\top R)^{-1} S (D^\top (t - D (c + x)) - \mu x)` with residuals
-taken from the (square-root) design itself, never from the Gram matrix. As many steps as the condition estimate
+:math:`R^\top R = S (D^\top D + \mu I) S` (``S`` scales the columns to unit norm; columns that vanish, norm below
+1e-12 of the largest, get the value zero, their min-norm value, whatever the current entry), the solution
+:math:`x_0 = S (R^\top R)^{-1} S (D^\top t - G c)` with the Gram matrix :math:`G = D^\top D` it has formed anyway
+(so the residual of :math:`c` is never formed), then iterative refinement
+:math:`x \leftarrow x + S (R^\top R)^{-1} S (D^\top (t - D (c + x)) - \mu x)` with residuals taken from
+the (square-root) design itself, never from the Gram matrix. As many steps as the condition estimate
 asks for: none for a well-conditioned problem, at most two while :math:`\text{rcond} \ge 10^{-12}`
 (:func:`_refinement_steps`); for :math:`10^{-14} \le \text{rcond} < 10^{-12}` (outside cores near convergence)
 steps continue until they stagnate, each shrinking the error by about :math:`\epsilon / \text{rcond}`
@@ -264,6 +265,9 @@ def _semi_normal(design, target: np.ndarray, ridge: float, start: np.ndarray) ->
     gram, rhs = design.normal(target, start)
     active, scale, scaled, norm = kernels.scaled_system(gram, ridge)
     x = np.zeros(design.columns)
+    vanishing = np.ones(design.columns, dtype=bool)
+    vanishing[active] = False
+    x[vanishing] = -start[vanishing]
     if active.size == 0:
         return x
     factor, info = lapack.dpotrf(scaled, overwrite_a=True)
@@ -392,7 +396,11 @@ def solve_core(left, psi: np.ndarray, right, mask: np.ndarray, current: np.ndarr
 
     ``left`` and ``right`` are :class:`Common`, :class:`Single` or :class:`Sums`; exactly one is :class:`Common`.
     The solution closest to ``current`` is returned (min-norm *update*): directions the data do not determine
-    keep their value instead of being zeroed. With ``ridge > 0`` the update is penalised.
+    keep their value instead of being zeroed. Entries whose design column vanishes (an environment channel that is
+    numerically absent) are set to zero: what a start left there is noise that would feed the next environments (a
+    random start's left-outside cores in the first half-sweep; FPUT d = 50, N = 1400: median test residuum 2.8e-6
+    instead of 2.1e-6, worst 6.8e-6 instead of 1.4e-5, disordered chain 4.1e-6 instead of 2.3e-5, after 10 sweeps).
+    With ``ridge > 0`` the update is penalised.
     Returns the core ``(r_l, p, r_{l+1})``.
     """
     if isinstance(left, Common) == isinstance(right, Common):
