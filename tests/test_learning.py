@@ -311,12 +311,12 @@ def test_right_orthogonalise_keeps_the_law_and_rescues_the_right_environments_of
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_first_sweep_from_a_random_start_fits_the_chain(seed):
-    """d = 30, N = 800: the first sweep from pass-through cores reaches a training residual of 0.06-0.18 (before the
+    """d = 30, N = 800: the first sweep from pass-through cores reaches a training residuum of 0.06-0.18 (before the
     right-orthogonalisation of the start: 0.58-0.72, the first half-sweep fitted almost nothing)."""
     system = make_system("fput", modes=30)
     X, Y = system.sample(800, seed=1)
     report = next(iter(Learner(init="random", sweeps=1, seed=seed).iterate(X, Y, domain=system.domain)))
-    assert report.train_residual < 0.25
+    assert report.train_residuum < 0.25
 
 
 @pytest.mark.parametrize(("method", "lint", "gauge"), [("gmws", 1, True), ("gmws", 2, True), ("shared", 1, False),
