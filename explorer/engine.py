@@ -40,11 +40,6 @@ STOP_GRACE = 0.5
 
 
 
-WORKER_NICENESS = 10
-"""Niceness of a LocalCluster's processes (their Linux threads inherit it from the thread that starts them): the
-server's own thread keeps priority, so pages load and controls answer while every core computes."""
-
-
 class RunHandle:
     """One run as its caller sees it: the items so far, whether it ended, and how to stop it.
 
@@ -226,7 +221,6 @@ class DaskEngine:
 
         if self.scheduler:
             return Client(self.scheduler)
-        os.nice(WORKER_NICENESS)
         self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                      host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit=self.memory_limit)
         return Client(self._cluster)
@@ -282,7 +276,10 @@ class DaskEngine:
             handle._end(RuntimeError(f"the worker pool could not start: {self.startup_error}"))
             return
         try:
-            handle._end(self._stream(handle, produce))
+            error, stuck = self._stream(handle, produce)
+            handle._end(error)
+            if stuck and handle.worker:
+                self.client.restart_workers([handle.worker], raise_for_error=False)
         except Exception as exc:
             handle._end(exc)
         finally:
@@ -290,7 +287,9 @@ class DaskEngine:
                 self._running -= 1
             self._dispatch()
 
-    def _stream(self, handle: RunHandle, produce: Callable[[], Iterator]) -> BaseException | None:
+    def _stream(self, handle: RunHandle, produce: Callable[[], Iterator]) -> tuple[BaseException | None, bool]:
+        """Move the task's items to ``handle``; returns the run's error and whether its worker must be replaced
+        (a stopped task still computing). The handle ends before that replacement, the slot only after it."""
         from distributed import Event, Queue
 
         name = f"explorer-run-{uuid.uuid4().hex}"
@@ -308,26 +307,13 @@ class DaskEngine:
                 elif kind == "item":
                     handle._put(payload)
                 elif kind == "stop":
-                    self._halt(future, handle, stop)
-                    return None
+                    return None, not _halted(future, stop)
                 elif kind == "ended":
-                    return _lost(future)
+                    return _lost(future), False
                 else:
-                    return payload
+                    return payload, False
         finally:
             future.release()
-
-    def _halt(self, future, handle: RunHandle, stop) -> None:
-        """End a stopped task: let it see the stop flag, else replace its worker process."""
-        stop.set()
-        end = time.monotonic() + STOP_GRACE
-        while time.monotonic() < end and not future.done():
-            time.sleep(0.05)
-        if future.done():
-            return
-        future.cancel()
-        if handle.worker:
-            self.client.restart_workers([handle.worker], raise_for_error=False)
 
     def close(self) -> None:
         """Shut the pool down (the LocalCluster too, if this engine started it)."""
@@ -335,6 +321,19 @@ class DaskEngine:
             self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _halted(future, stop) -> bool:
+    """Ask a task to stop (it checks between items); True if it ended within :data:`STOP_GRACE` seconds, else it
+    is cancelled (its worker, still computing, must then be replaced)."""
+    stop.set()
+    end = time.monotonic() + STOP_GRACE
+    while time.monotonic() < end and not future.done():
+        time.sleep(0.05)
+    if future.done():
+        return True
+    future.cancel()
+    return False
 
 
 def _post(channel, message) -> None:

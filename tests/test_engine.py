@@ -19,7 +19,8 @@ def counting(n: int):
     return itertools.islice(itertools.count(), n)
 
 
-def drain_until_done(handle, timeout: float = 60.0) -> list:
+def drain_until_done(handle, timeout: float = 300.0) -> list:
+    """Items of ``handle`` until it ends (a liveness bound for a loaded machine, not a speed target)."""
     items = []
     end = time.monotonic() + timeout
     while not handle.done.is_set():
@@ -70,15 +71,15 @@ def test_dask_engine_queues_runs_beyond_its_workers_and_stops_a_busy_worker(engi
     while not busy.worker:
         time.sleep(0.05)
     waiting = engine.start(partial(counting, 3))
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while waiting.ahead != 0:
         assert time.monotonic() < deadline, "the second run was never reported as queued"
         time.sleep(0.05)
     assert not waiting.done.is_set()
     busy.stop()
-    assert drain_until_done(busy, timeout=60) == []
+    assert drain_until_done(busy) == []
     assert busy.error is None
-    assert drain_until_done(waiting, timeout=60) == [0, 1, 2]
+    assert drain_until_done(waiting) == [0, 1, 2]
     assert waiting.ahead is None
 
 
@@ -86,9 +87,9 @@ def test_dask_engine_drops_a_queued_run_that_was_stopped(engine):
     busy = engine.start(partial(map, time.sleep, [600]))
     queued = engine.start(partial(counting, 3))
     queued.stop()
-    assert queued.join(10) and queued.drain() == []
+    assert queued.join(60) and queued.drain() == []
     busy.stop()
-    assert busy.join(60)
+    assert busy.join(300)
 
 
 @pytest.fixture(autouse=True)
