@@ -8,13 +8,14 @@ with at least ``energy`` (true energy of the returned state), ``energy_dp`` (the
 from __future__ import annotations
 
 import json
-import math
-from pathlib import Path
 
+from explorer.commands.checks import finite_flags, input_array
 from explorer.commands.flags import add_flags, given
 from explorer.groundstate.dmrg import DMRGSweepReport
+from explorer.groundstate.dp import default_schmidt_count
 from explorer.groundstate.model import DEFAULT_FIELD, MODELS, NAMED_MODELS, GroundStateModel
 from explorer.progress import Progress
+from explorer.resources import check_memory, groundstate_bytes
 
 FILE_MODEL = next(name for name, chain in MODELS.items() if chain.from_file)
 """The chain read from a ``.npy`` two-site term."""
@@ -64,15 +65,11 @@ def add_parser(subparsers) -> None:
 def build_model(args) -> GroundStateModel:
     """Translate parsed arguments into a validated :class:`GroundStateModel` (ValueError on bad input)."""
     params = given(args, MODEL_FLAGS)
-    for name in ("field", "anisotropy", "delta", "eta"):
-        value = getattr(args, name)
-        if value is not None and not math.isfinite(value):
-            raise ValueError(f"--{name} must be finite, got {value}")
+    finite_flags(args, MODEL_FLAGS + NET_FLAGS)
     if args.model in NAMED_MODELS:
         params["model"] = args.model
     elif args.model.endswith(".npy"):
-        if not Path(args.model).is_file():
-            raise ValueError(f"--model file {args.model} does not exist")
+        input_array(args.model, "--model")
         params.update(model=FILE_MODEL, term_path=args.model)
     else:
         raise ValueError(f"--model must be {', '.join(NAMED_MODELS)} or a .npy path, got {args.model!r}")
@@ -81,8 +78,24 @@ def build_model(args) -> GroundStateModel:
     elif args.net_size is not None:
         params.update(family="haar", net_size=args.net_size)
     model = GroundStateModel(**params)
-    model.validate()
+    check_resources(model, model.validate())
     return model
+
+
+def check_resources(model: GroundStateModel, ham) -> None:
+    """Refuse a run whose estimated peak memory (:func:`explorer.resources.groundstate_bytes`) exceeds what the
+    machine has available, naming the parameters that drive the estimate."""
+    bond_dim = 1 if model.method == "product" else min(model.bond_dim, ham.d ** (model.sites // 2))
+    net_size = model.net_size if model.family == "haar" else 0
+    estimate = groundstate_bytes(model.method, bond_dim, ham.d, model.sites, net_size,
+                                 default_schmidt_count(model.eta))
+    what = {
+        "dp": f"--method dp with --bond-dim {model.bond_dim}, --net-size {model.net_size}, --eta {model.eta:g}",
+        "product": f"--method product with --net-size {model.net_size}",
+        "dmrg": f"--method dmrg with --bond-dim {model.bond_dim} (local dimension {ham.d})",
+        "exact": f"--method exact with --sites {model.sites} (local dimension {ham.d})",
+    }[model.method]
+    check_memory(estimate, None, what, advice="use a smaller bond dimension, net or chain")
 
 
 def _progress(report) -> str:

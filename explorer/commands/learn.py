@@ -16,6 +16,7 @@ from dataclasses import asdict
 
 from threadpoolctl import threadpool_limits
 
+from explorer.commands.checks import Interrupted, finite, finite_flags, interrupted, output_file
 from explorer.commands.flags import add_flags, given, parse_assignments
 from explorer.commands.learn_data import add_data_arguments, run_data
 from explorer.learning.equations import BASES, equations, format_equations
@@ -23,6 +24,7 @@ from explorer.learning.experiment import LearningExperiment
 from explorer.learning.from_data import attach_system
 from explorer.learning.learner import Learner
 from explorer.learning.presets import DEFAULT_SAMPLES, PRESET_KEYS, default_samples
+from explorer.resources import check_memory, learning_bytes
 
 EXPERIMENT_FLAGS = ("system", "modes", "samples", "test_samples", "noise", "seed", "domain", "order")
 """Flags of :class:`LearningExperiment` parameters (``seed`` also seeds the learner's initialisation)."""
@@ -34,6 +36,12 @@ EQUATION_DEFAULTS = inspect.signature(equations).parameters
 """Defaults of ``--threshold`` and ``--basis``: those of :func:`explorer.learning.equations.equations`."""
 
 PRESET_DEFAULT = "the system's preset, learner default {}"
+
+NOISE_LIMIT = 1e100
+"""Largest ``--noise``: beyond it the squared residuals of 10^7 samples overflow float64."""
+
+USER_LAW_FLAGS = ("order", "domain")
+"""Flags that only a user law (``--system MODULE:CALLABLE``) takes; a built-in system has its own."""
 
 
 def add_parser(sub) -> None:
@@ -73,14 +81,66 @@ def _samples_default() -> str:
     return f"per system: {per_system}; otherwise {default_samples('')}"
 
 
+def check_flags(args) -> None:
+    """Refuse, before any work, values that are not finite, out of range or meaningless together."""
+    finite_flags(args, EXPERIMENT_FLAGS + LEARNER_FLAGS)
+    finite(args.threshold, "--threshold", low=0.0)
+    if args.noise is not None:
+        finite(args.noise, "--noise", low=0.0, high=NOISE_LIMIT)
+    if args.domain is not None and not args.domain[0] < args.domain[1]:
+        raise ValueError(f"--domain must be two numbers a < b, got {args.domain[0]:g} {args.domain[1]:g}")
+    system = args.system or LearningExperiment.param["system"].default
+    if ":" not in system:
+        extra = [f"--{name}" for name in USER_LAW_FLAGS if getattr(args, name) is not None]
+        if extra:
+            raise ValueError(f"{' and '.join(extra)} apply only to a user law (--system MODULE:CALLABLE); "
+                             f"{system} has its own order and domain (`explorer systems`)")
+    if args.save:
+        output_file(args.save, "--save")
+
+
 def build_experiment(args) -> LearningExperiment:
-    """The experiment of the parsed arguments (:meth:`LearningExperiment.from_settings`)."""
+    """The experiment of the parsed arguments (:meth:`LearningExperiment.from_settings`), checked before any work:
+    flags (:func:`check_flags`) and the memory the run needs (:mod:`explorer.resources`)."""
+    check_flags(args)
     settings = given(args, EXPERIMENT_FLAGS + LEARNER_FLAGS)
     settings["system_params"] = parse_assignments(args.param, "--param")
     experiment = LearningExperiment.from_settings(**settings)
     system = experiment.make_system()
     experiment.system_params = {name: getattr(system, name) for name in experiment.system_params}
+    check_memory(
+        learning_bytes(experiment.modes, experiment.samples, experiment.test_samples),
+        None,
+        f"--modes {experiment.modes} x --samples {experiment.samples} (+ --test-samples {experiment.test_samples})",
+    )
     return experiment
+
+
+def _sweeps(experiment: LearningExperiment, reports: list) -> None:
+    """Run the sweeps, printing one line per sweep and appending its report to ``reports``."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        for report in experiment.iterate():
+            reports.append(report)
+            test = "-" if report.test_residuum is None else f"{report.test_residuum:.3e}"
+            print(
+                f"sweep {report.sweep:3d}  train {report.train_residuum:.3e}  test {test}  {report.seconds:.2f} s",
+                flush=True,
+            )
+
+
+def _kept(args, experiment: LearningExperiment, reports: list) -> str:
+    """On Ctrl-C: save the law of the last finished sweep (with ``--save``) and say what was kept."""
+    if not reports:
+        return "no sweep had finished, nothing kept"
+    if not args.save:
+        return f"{len(reports)} sweep(s) finished, nothing saved (no --save)"
+    _law(experiment, reports).save(args.save)
+    return f"law of sweep {reports[-1].sweep} saved to {args.save}"
+
+
+def _law(experiment: LearningExperiment, reports: list):
+    """The law of the last finished sweep, with its system and learner settings attached."""
+    return attach_system(reports[-1].law, experiment.make_system(), experiment.learner.param.values())
 
 
 def run(args) -> int:
@@ -91,16 +151,14 @@ def run(args) -> int:
     experiment = build_experiment(args)
     start = time.perf_counter()
     reports = []
-    with threadpool_limits(limits=1, user_api="blas"):
-        for report in experiment.iterate():
-            reports.append(report)
-            test = "-" if report.test_residuum is None else f"{report.test_residuum:.3e}"
-            print(
-                f"sweep {report.sweep:3d}  train {report.train_residuum:.3e}  test {test}  {report.seconds:.2f} s",
-                flush=True,
-            )
+    try:
+        _sweeps(experiment, reports)
+    except BaseException as err:
+        if interrupted(err):
+            raise Interrupted(_kept(args, experiment, reports)) from None
+        raise
     seconds = time.perf_counter() - start
-    law = attach_system(reports[-1].law, experiment.make_system(), experiment.learner.param.values())
+    law = _law(experiment, reports)
     if args.save:
         law.save(args.save)
     rows = law.equations(args.threshold, args.basis) if args.equations else None

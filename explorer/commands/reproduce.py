@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from explorer.commands.checks import Interrupted, interrupted, output_folder
 from explorer.reproduce.runner import run_sweep
 from explorer.reproduce.studies import STUDIES, make_sweep
 
@@ -27,8 +28,14 @@ def add_parser(sub) -> None:
     p.add_argument("study", choices=list(STUDIES), help="the sweep to run")
     p.add_argument("--quick", action="store_true", help="a tiny grid that finishes in minutes")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (default: LocalCluster)")
-    p.add_argument("--workers", type=int, default=2, help="worker processes of the LocalCluster (not with --scheduler)")
-    p.add_argument("--out", default="reproduce-results", help="folder of the table and the figure")
+    p.add_argument(
+        "--workers", type=int, default=2,
+        help="worker processes of the LocalCluster (not with --scheduler; default: 2)",
+    )
+    p.add_argument(
+        "--out", default="reproduce-results",
+        help="folder of the table and the figure, locked while a run uses it (default: reproduce-results)",
+    )
     p.add_argument("--no-figure", action="store_true", help="do not save the figure")
     p.add_argument("--json", action="store_true", help="print one JSON summary as the last line")
     p.set_defaults(run=run)
@@ -37,10 +44,16 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    output_folder(args.out, "--out")
     sweep = make_sweep(args.study, args.quick)
-    result = run_sweep(
-        sweep, out=args.out, scheduler=args.scheduler, workers=args.workers, figure=not args.no_figure
-    )
+    try:
+        result = run_sweep(
+            sweep, out=args.out, scheduler=args.scheduler, workers=args.workers, figure=not args.no_figure
+        )
+    except BaseException as err:
+        if interrupted(err):
+            raise Interrupted(f"finished points are kept in {args.out}/{sweep.tag}.csv; rerun to go on") from None
+        raise
     summary = {
         "study": sweep.study,
         "table": str(result.table),

@@ -223,11 +223,15 @@ class _RightSweep:
         progress = _Progress(lanes)
         for e in _windows_starting(self.chain.modes, self.chain.interaction_length, 0):
             self.window_left[e] = self.prefix
-        helpers = [self.pool.submit(self._lane, k, lanes, progress) for k in range(1, lanes)]
+        helpers = []
         try:
+            helpers.extend(self.pool.submit(self._lane, k, lanes, progress) for k in range(1, lanes))
             self._lane(0, lanes, progress)
         except _Aborted:
             pass
+        except BaseException:
+            progress.abort()
+            raise
         finally:
             wait(helpers)
         for helper in helpers:

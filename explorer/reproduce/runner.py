@@ -9,6 +9,8 @@ needs the usual ``if __name__ == "__main__":`` guard; notebooks and ``explorer r
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -19,6 +21,9 @@ from explorer.reproduce.studies import Sweep, make_sweep
 from explorer.reproduce.table import ResultTable, point_key
 
 __all__ = ["Progress", "SweepRun", "open_client", "run_sweep"]
+
+LOCK_NAME = ".lock"
+"""The lock file of an output folder (:func:`lock_folder`)."""
 
 BAR_WIDTH = 30
 
@@ -127,7 +132,9 @@ def open_client(client=None, scheduler: str | None = None, workers: int = 2):
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+        ) as cluster,
         Client(cluster) as new,
     ):
         yield new
@@ -199,6 +206,35 @@ def run_sweep(
     sweep = make_sweep(sweep, quick) if isinstance(sweep, str) else sweep
     points = sweep.points()
     table = ResultTable(Path(out) / f"{sweep.tag}.csv", sweep.columns())
+    with lock_folder(out):
+        return _run_locked(sweep, points, table, start, client, scheduler, workers, progress, figure)
+
+
+@contextlib.contextmanager
+def lock_folder(out):
+    """Hold an exclusive lock on the output folder ``out`` (file ``OUT/.lock``, created with the folder) while a
+    sweep runs; ValueError when another run holds it. The operating system drops the lock when the process ends."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOCK_NAME).open("a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise ValueError(f"out: {folder} is in use by another reproduce run (pid {holder}); "
+                             "wait for it or choose another --out") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _run_locked(sweep, points, table, start, client, scheduler, workers, progress, figure) -> SweepRun:
     done = table.keys()
     pending = [point for point in points if point_key(point) not in done]
     stream = sys.stderr if progress is True else progress or None

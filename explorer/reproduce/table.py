@@ -67,7 +67,15 @@ class ResultTable:
                     f"out: {self.path} holds a table with columns {header}, expected {self.columns}; "
                     "choose another output folder"
                 )
-            return [dict(zip(header, map(parse_value, cells), strict=True)) for cells in reader]
+            rows = []
+            for cells in reader:
+                if len(cells) != len(header):
+                    raise ValueError(
+                        f"out: {self.path} line {reader.line_num} has {len(cells)} cells, the header {len(header)}; "
+                        "repair or delete that line"
+                    )
+                rows.append(dict(zip(header, map(parse_value, cells), strict=True)))
+            return rows
 
     def keys(self) -> set[str]:
         """Keys of the finished points."""

@@ -13,7 +13,15 @@ import param
 
 from explorer.systems.base import DynamicalSystem
 
-__all__ = ["CustomSystem", "load_callable"]
+__all__ = ["CustomSystem", "UserLawError", "load_callable"]
+
+
+class UserLawError(ValueError):
+    """An exception raised inside a user's law (or its module), reported with the law's own message."""
+
+
+def _describe(err: Exception) -> str:
+    return f"{type(err).__name__}: {err}"
 
 
 def _callable_name(function) -> str:
@@ -29,6 +37,8 @@ def load_callable(spec: str):
         obj = importlib.import_module(module_name)
     except ModuleNotFoundError as err:
         raise ValueError(f"cannot import {module_name!r} for {spec!r} (is it on PYTHONPATH?): {err}") from err
+    except Exception as err:
+        raise UserLawError(f"importing your law's module {module_name!r} raised {_describe(err)}") from err
     for part in attribute.split("."):
         if not hasattr(obj, part):
             raise ValueError(f"{spec!r}: module {module_name!r} has no attribute {attribute!r}")
@@ -90,7 +100,10 @@ class CustomSystem(DynamicalSystem):
         return {**description, "domain": self.domain.tolist()}
 
     def _law(self, X):
-        Y = np.asarray(self.function(X), dtype=np.float64)
+        try:
+            Y = np.asarray(self.function(X), dtype=np.float64)
+        except Exception as err:
+            raise UserLawError(f"your law {self.key} raised {_describe(err)}") from err
         if Y.shape != X.shape:
             raise ValueError(f"law {self.key} returned shape {Y.shape} for states of shape {X.shape}; "
                              f"it must return shape (N, d) = {X.shape}")
