@@ -41,24 +41,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _error(command: str, err: BaseException) -> str:
     text = " ".join(str(err).split()) or type(err).__name__
-    return f"explorer {command}: error: {text}"
+    return f"{command}: error: {text}"
 
 
 def main(argv=None) -> int:
     """Run one command; returns its exit code (0 ok, 1 some points failed, 2 bad input, 130 interrupted)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
     INTERRUPT.raised = False
     previous = signal.signal(signal.SIGINT, INTERRUPT) if _main_thread() else None
+    command = "explorer"
     try:
+        args = build_parser().parse_args(argv)
+        command = f"explorer {args.command}"
         return int(args.run(args) or 0)
     except BaseException as err:
         if interrupted(err):
             note = f"; {err}" if isinstance(err, KeyboardInterrupt) and str(err) else ""
-            print(f"explorer {args.command}: interrupted{note}", file=sys.stderr, flush=True)
+            print(f"{command}: interrupted{note}", file=sys.stderr, flush=True)
             return INTERRUPTED
         if isinstance(err, (ValueError, ArithmeticError)):
-            print(_error(args.command, err), file=sys.stderr, flush=True)
+            print(_error(command, err), file=sys.stderr, flush=True)
             return 2
         raise
     finally:
@@ -72,7 +73,11 @@ def _main_thread() -> bool:
 
 def entry() -> None:
     """Console entry point: :func:`main`, then leave at once after an interrupt (no waiting on stray threads)."""
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print("explorer: interrupted", file=sys.stderr, flush=True)
+        code = INTERRUPTED
     if code == INTERRUPTED:
         sys.stdout.flush()
         sys.stderr.flush()

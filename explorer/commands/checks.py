@@ -11,8 +11,6 @@ import math
 import os
 from pathlib import Path
 
-import numpy as np
-
 from explorer.resources import check_memory
 
 __all__ = [
@@ -124,9 +122,11 @@ def input_file(path, option: str) -> Path:
     return path
 
 
-def input_array(path, option: str) -> np.ndarray:
+def input_array(path, option: str):
     """The array of a ``.npy`` file (no pickles); one-line ValueError for a missing, empty, or non-``.npy`` file,
     an empty array or non-finite entries."""
+    import numpy as np  # here, so that `explorer --help` and an early Ctrl-C need no numpy
+
     path = input_file(path, option)
     try:
         array = np.load(path, allow_pickle=False)

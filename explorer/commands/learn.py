@@ -56,7 +56,8 @@ def add_parser(sub) -> None:
     add_data_arguments(p)
     p.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE",
-        help="set a parameter of the system, e.g. --param beta=0.5 (repeatable; `explorer systems` lists them)",
+        help="set a parameter of the system, e.g. --param beta=0.5 (repeatable; `explorer systems` lists them;"
+        " default: the system's own values)",
     )
     defaults = {name: PRESET_DEFAULT.format(Learner.param[name].default) for name in PRESET_KEYS}
     defaults["threads"] = "the available cores, at most 4"
@@ -71,7 +72,11 @@ def add_parser(sub) -> None:
         "--basis", choices=["auto", *BASES], default=basis,
         help=f"basis of --equations (auto: monomials for polynomial dictionaries; default: {basis})",
     )
-    p.add_argument("--save", default=None, help="write the learned law to this .npz file")
+    p.add_argument(
+        "--save", default=None,
+        help="write the learned law to this .npz file (on Ctrl-C: the law of the last finished sweep; "
+        "default: not saved)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on the last line")
     p.set_defaults(run=run)
 
