@@ -116,6 +116,7 @@ def _interrupt_once(delay: float, save: Path) -> tuple[int, str, float]:
     return proc.returncode, err, time.perf_counter() - sent
 
 
+@pytest.mark.timeout(300)
 def test_ctrl_c_ends_learn_every_time(tmp_path):
     """Twenty SIGINTs at varied moments (import, data, sweeps): exit 130, one line, no traceback, no hang."""
     rng = np.random.default_rng(19)
@@ -136,6 +137,7 @@ def test_ctrl_c_ends_learn_every_time(tmp_path):
     assert any(outcomes) and not all(outcomes)  # some during the sweeps (law saved), some before the first
 
 
+@pytest.mark.timeout(60)
 def test_interrupt_between_submit_and_lanes_does_not_hang(monkeypatch):
     """A KeyboardInterrupt raised right after the helper lanes are submitted aborts them (the old hang)."""
     from explorer.learning import als
