@@ -36,7 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"explorer.commands.{name}").add_parser(sub)
+    for command in sub.choices.values():
+        _show_defaults(command)
     return parser
+
+
+def _show_defaults(parser: argparse.ArgumentParser) -> None:
+    """Append ``(default: ...)`` to the help of every option whose help does not state its default yet."""
+    for action in parser._actions:
+        if not action.option_strings or action.help in (None, argparse.SUPPRESS) or "default" in action.help:
+            continue
+        if action.default in (None, False, [], ()):
+            shown = "off" if action.default is False else "none"
+        else:
+            shown = str(action.default).replace("%", "%%")
+        action.help = f"{action.help} (default: {shown})"
 
 
 def _error(command: str, err: BaseException) -> str:

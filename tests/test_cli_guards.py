@@ -34,7 +34,14 @@ BAD_INPUTS = [
     (["learn", "--save", "{tmp}"], "--save"),
     (["learn", "--modes", "1000", "--samples", "2000000"], "--samples"),
     (["learn", "--system", "guardlaw:raises", "--modes", "3"], "your law guardlaw:raises raised RuntimeError"),
+    (["learn", "--data", "{tmp}/empty.npy"], "--data"),
+    (["learn", "--data", "{tmp}/text.npy", "--order", "2", "--save", "{tmp}/missing/law.npz"], "--save"),
+    (["equations", "{tmp}/empty.npy"], "law"),
+    (["equations", "{tmp}/text.npy", "--threshold", "nan"], "--threshold"),
+    (["simulate", "{tmp}/text.npy", "--data", "{tmp}/text.npy", "--rtol", "-1"], "--rtol"),
+    (["simulate", "{tmp}/text.npy", "--data", "{tmp}/text.npy", "--out", "{tmp}"], "--out"),
     (["groundstate", "--bond-dim", "8"], "--bond-dim 8"),
+    (["groundstate", "--method", "dmrg", "--bond-dim", "32", "--model", "{tmp}/big_term.npy"], "--bond-dim 32"),
     (["groundstate", "--bond-dim", "32"], "--bond-dim 32"),
     (["groundstate", "--net-size", "200000"], "--net-size 200000"),
     (["groundstate", "--field", "nan"], "--field"),
@@ -52,6 +59,7 @@ def test_bad_input_is_refused_with_one_line(argv, named, tmp_path, monkeypatch, 
     (tmp_path / "empty.npy").write_bytes(b"")
     (tmp_path / "text.npy").write_text("not an array\n")
     (tmp_path / "file.txt").write_text("x")
+    np.save(tmp_path / "big_term.npy", np.eye(64))
     monkeypatch.syspath_prepend(str(tmp_path))
     before = sorted(tmp_path.rglob("*"))
     assert main([part.format(tmp=tmp_path) for part in argv]) == 2
@@ -73,7 +81,7 @@ def test_every_option_has_help_with_default():
     sub = next(a for a in parser._actions if a.dest == "command")
     for name, command in sub.choices.items():
         for action in command._actions:
-            if action.option_strings and action.dest not in ("help",) and action.default is not False:
+            if action.option_strings and action.dest not in ("help", "version"):
                 assert action.help and "default" in action.help, (name, action.option_strings)
 
 

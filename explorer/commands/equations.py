@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from explorer.commands.checks import finite, input_file
 from explorer.learning.equations import format_equations
 from explorer.learning.lawfile import read_law
 
@@ -24,6 +25,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    finite(args.threshold, "--threshold", low=0.0)
+    input_file(args.law, "law")
     law = read_law(args.law)
     rows = law.equations(args.threshold, args.basis)
     if args.json:

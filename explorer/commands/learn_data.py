@@ -18,6 +18,7 @@ from dataclasses import asdict
 
 from threadpoolctl import threadpool_limits
 
+from explorer.commands.checks import Interrupted, finite, input_file, interrupted, output_file
 from explorer.data import ESTIMATORS, Differentiation, DomainWarning, load_data
 from explorer.learning.equations import format_equations
 from explorer.learning.from_data import data_problem
@@ -81,10 +82,32 @@ def _check_options(args) -> None:
                          "and samples)")
 
 
+@contextlib.contextmanager
+def _keep_on_interrupt(args, problem, learner, reports: list):
+    """On Ctrl-C: save the law of the last finished sweep (with ``--save``) and say so (exit code 130)."""
+    try:
+        yield
+    except BaseException as err:
+        if not interrupted(err):
+            raise
+        if not reports:
+            raise Interrupted("no sweep had finished, nothing kept") from None
+        if not args.save:
+            raise Interrupted(f"{len(reports)} sweep(s) finished, nothing saved (no --save)") from None
+        problem.attach(reports[-1].law, learner.param.values()).save(args.save)
+        raise Interrupted(f"law of sweep {reports[-1].sweep} saved to {args.save}") from None
+
+
 def run_data(args, learner_settings: dict) -> int:
     """Run ``explorer learn --data``; ``learner_settings`` are the learner flags given (the rest: the learner's
     own defaults, no system preset)."""
     _check_options(args)
+    finite(args.threshold, "--threshold", low=0.0)
+    for option in ("data", "test_data"):
+        if getattr(args, option):
+            input_file(getattr(args, option), "--" + option.replace("_", "-"))
+    if args.save:
+        output_file(args.save, "--save")
     train = load_data(args.data)
     test = load_data(args.test_data) if args.test_data else None
     seed = 0 if args.seed is None else args.seed
@@ -94,7 +117,7 @@ def run_data(args, learner_settings: dict) -> int:
                                validation=args.validation, seed=seed)
         start = time.perf_counter()
         reports = []
-        with threadpool_limits(limits=1, user_api="blas"):
+        with threadpool_limits(limits=1, user_api="blas"), _keep_on_interrupt(args, problem, learner, reports):
             for report in learner.iterate(problem.X, problem.Y, domain=problem.domain, X_test=problem.X_test,
                                           F_test=problem.F_test):
                 reports.append(report)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.commands.checks import finite, input_file, output_file
 from explorer.commands.learn_data import add_derivative_arguments, command_warnings, differentiation_from
 from explorer.data import TrajectoryData, load_data
 from explorer.learning.lawfile import read_law
@@ -61,6 +62,14 @@ def sim_bytes(result: dict) -> bytes:
 
 
 def run(args) -> int:
+    if args.until is not None:
+        finite(args.until, "--until")
+    for option in ("threshold", "rtol", "atol"):
+        finite(getattr(args, option), f"--{option}", low=0.0)
+    input_file(args.law, "law")
+    input_file(args.data, "--data")
+    if args.out:
+        output_file(args.out, "--out")
     law = read_law(args.law)
     data = _check(law, load_data(args.data), args.data)
     start = time.perf_counter()
