@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from explorer.commands.checks import finite_flags, input_array
+from explorer.commands.console import progress_bar
 from explorer.commands.flags import add_flags, given
 from explorer.groundstate.dmrg import DMRGSweepReport
 from explorer.groundstate.dp import default_schmidt_count
@@ -111,11 +112,25 @@ def _progress(report) -> str:
     )
 
 
+def _advance(bar, report) -> None:
+    """Move the terminal bar: DP sites of the current round, or DMRG sweeps."""
+    if isinstance(report, DMRGSweepReport):
+        bar.set_postfix_str(f"E {report.energy:+.8f}", refresh=False)
+    else:
+        bar.total = report.sites
+        bar.n = report.site - 1
+        bar.set_description(f"round {report.round}", refresh=False)
+    bar.update()
+
+
 def run(args) -> int:
     model = build_model(args)
     progress = Progress(model.iterate())
-    for report in progress:
-        print(_progress(report), flush=True)
+    with progress_bar(None, "step", f"{model.method} {model.model}") as bar:
+        for report in progress:
+            bar.clear()
+            print(_progress(report), flush=True)
+            _advance(bar, report)
     result = progress.result
     summary = {
         "model": model.model,

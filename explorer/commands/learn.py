@@ -17,6 +17,7 @@ from dataclasses import asdict
 from threadpoolctl import threadpool_limits
 
 from explorer.commands.checks import Interrupted, finite, finite_flags, interrupted, output_file
+from explorer.commands.console import progress_bar
 from explorer.commands.flags import add_flags, given, parse_assignments
 from explorer.commands.learn_data import add_data_arguments, run_data
 from explorer.learning.equations import BASES, equations, format_equations
@@ -123,14 +124,18 @@ def build_experiment(args) -> LearningExperiment:
 
 def _sweeps(experiment: LearningExperiment, reports: list) -> None:
     """Run the sweeps, printing one line per sweep and appending its report to ``reports``."""
-    with threadpool_limits(limits=1, user_api="blas"):
+    bar = progress_bar(experiment.learner.sweeps, "sweep", "learn")
+    with threadpool_limits(limits=1, user_api="blas"), bar:
         for report in experiment.iterate():
             reports.append(report)
             test = "-" if report.test_residuum is None else f"{report.test_residuum:.3e}"
+            bar.clear()
             print(
                 f"sweep {report.sweep:3d}  train {report.train_residuum:.3e}  test {test}  {report.seconds:.2f} s",
                 flush=True,
             )
+            bar.set_postfix_str(f"train {report.train_residuum:.2e}", refresh=False)
+            bar.update()
 
 
 def _kept(args, experiment: LearningExperiment, reports: list) -> str:
