@@ -179,3 +179,27 @@ def test_interrupt_between_submit_and_lanes_does_not_hang(monkeypatch):
     assert time.perf_counter() - start < 30
     assert raise_after and all(f.done() for f in raise_after)
     assert os.getpid()
+
+
+@pytest.mark.timeout(180)
+def test_ctrl_c_ends_reproduce_and_keeps_its_table(tmp_path):
+    """SIGINT once the first point is in: exit 130 within seconds, one note naming the table, no traceback, the
+    finished rows kept, the lock released (a rerun on the folder is allowed)."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "explorer", "reproduce", "fput", "--quick", "--workers", "1", "--out", str(out),
+               "--no-figure"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if " 1/6 points" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    sent = time.perf_counter()
+    _, err = proc.communicate(timeout=30)
+    assert time.perf_counter() - sent < 10
+    assert proc.returncode == INTERRUPTED, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("explorer reproduce: interrupted; finished points are kept in")
+    rows = (out / "fput-quick.csv").read_text().splitlines()
+    assert len(rows) >= 2  # the header and at least the first point
+    with lock_folder(out):
+        pass
