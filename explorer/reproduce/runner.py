@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tqdm import tqdm
+
 from explorer.reproduce.studies import Sweep, make_sweep
 from explorer.reproduce.table import ResultTable, point_key
 
@@ -65,8 +67,8 @@ class SweepRun:
 
 
 class Progress:
-    """A one-line progress bar on a text stream; redrawn in place on terminals and notebooks, else one line per
-    point.
+    """Progress of a sweep on a text stream: a tqdm bar on a terminal, a line redrawn in place in a notebook, else
+    one line per point.
 
     Parameters
     ----------
@@ -88,7 +90,9 @@ class Progress:
         self.failed = 0
         self.stream = stream
         self.start = time.perf_counter()
-        interactive = stream is not None and (stream.isatty() or "ipykernel" in sys.modules)
+        terminal = stream is not None and stream.isatty()
+        self.tqdm = tqdm(total=total, initial=done, desc=label, unit="point", file=stream) if terminal else None
+        interactive = terminal or (stream is not None and "ipykernel" in sys.modules)
         self.end = "" if interactive else "\n"
         self.prefix = "\r" if interactive else ""
 
@@ -102,7 +106,11 @@ class Progress:
         )
 
     def show(self, note: str = "") -> None:
-        if self.stream is not None:
+        if self.tqdm is not None:
+            self.tqdm.set_postfix_str(f"{self.skipped} skipped, {self.failed} failed  {note}".rstrip(), refresh=False)
+            self.tqdm.n = self.done
+            self.tqdm.refresh()
+        elif self.stream is not None:
             self.stream.write(self.prefix + self.line(note) + self.end)
             self.stream.flush()
 
@@ -113,7 +121,9 @@ class Progress:
         self.show(note)
 
     def close(self) -> None:
-        if self.stream is not None and self.end == "":
+        if self.tqdm is not None:
+            self.tqdm.close()
+        elif self.stream is not None and self.end == "":
             self.stream.write("\n")
             self.stream.flush()
 
