@@ -3,6 +3,8 @@
 import panel as pn
 
 from explorer.views import page_view
+from explorer.views.server_options import apply_server_options
 
+apply_server_options()
 pn.extension()
 page_view("sparsity").servable(title="tn-explorer: Sparsity patterns")

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import panel as pn
 import pytest
 
@@ -355,4 +356,156 @@ def test_panel_serve_directory_app(browser, tmp_path):
         process.wait(timeout=30)
     text = log.read_text()
     (ARTIFACTS / "panel-serve.log").write_text(text)
+    assert "Traceback" not in text, text[-4000:]
+
+
+def field_error(tab, label: str):
+    """The message under the checked field whose label contains ``label``."""
+    return tab.locator(".bk-panel-models-layout-Column", has=tab.locator(".bk-input-group", has_text=label)) \
+        .locator(".field-error").last
+
+
+BAD_VALUES = {
+    "learn": [("d (modes)", 0, "from 2 to 5,000"), ("d (modes)", -5, "from 2 to 5,000"),
+              ("N (training samples)", 10**8, "from 1 to 10,000,000"), ("Sweeps (limit)", 0, "from 1 to 1,000"),
+              ("d (modes)", "ten", "from 2 to 5,000")],
+    "epsnet": [("n (sites)", 1, "from 2 to 200"), ("n (sites)", 10000, "from 2 to 200"),
+               ("D (bond dimension)", 0, "from 1 to 32"), ("η (stitching tolerance)", -1, "from 0.0001 to 2")],
+}
+"""Values the pages used to replace silently, with the allowed range their message names."""
+
+GOOD_VALUES = {"d (modes)": 4, "N (training samples)": 150, "Sweeps (limit)": 2, "n (sites)": 6,
+               "D (bond dimension)": 2, "η (stitching tolerance)": 0.05}
+
+
+@pytest.mark.parametrize("app", list(BAD_VALUES))
+def test_out_of_range_values_stay_with_a_message_and_block_run(page, server, app):
+    open_app(page, f"{server.url}/{app}")
+    run = page.get_by_role("button", name="Run", exact=True)
+    for label, value, allowed in BAD_VALUES[app]:
+        set_input(page, label, value)
+        field = page.locator(".bk-input-group", has_text=label).locator("input").first
+        field.blur()
+        message = page.get_by_text(f"{label}: '{value}' is not allowed").first
+        message.wait_for(timeout=10_000)
+        assert allowed in message.inner_text()
+        assert field.input_value() == str(value), "the typed value must stay visible"
+        assert run.is_disabled(), f"Run enabled with {label}={value}"
+        page.get_by_text(f"Fix {label} to run").wait_for(timeout=10_000)
+        if label == BAD_VALUES[app][0][0]:
+            screenshot(page, f"{app}-bad-value")
+        set_input(page, label, GOOD_VALUES[label])
+        message.wait_for(state="hidden", timeout=10_000)
+        playwright_api.expect(run).to_be_enabled(timeout=10_000)
+    if app == "learn":
+        page.get_by_text("More settings").click()
+        set_input(page, "Test samples", 300)
+    else:
+        set_input(page, "Resolutions", "10, 20")
+    click(page, "Run")
+    wait_status(page, "Finished", timeout=240)
+    settings = run_settings(page, *(label for label, _, _ in BAD_VALUES[app]))
+    if app == "learn":
+        assert points(page, "learn-residuum:train") == GOOD_VALUES["Sweeps (limit)"], settings
+        assert re.search(r"d=4, \w+, N=150\b", status(page)), settings
+    else:
+        assert points(page, "epsnet-energy:Ẽ (DP)") == 2, settings
+        assert "n=6, D=2" in status(page), settings
+
+
+def test_system_box_refuses_code_the_operator_did_not_register(page, server):
+    open_app(page, f"{server.url}/learn")
+    box = page.locator(".bk-input-group", has_text="System").locator("input").first
+    box.fill("os:system")
+    box.press("Enter")
+    box.blur()
+    page.get_by_text("System: 'os:system' is not offered").wait_for(timeout=10_000)
+    assert page.get_by_text("--args --law MODULE:CALLABLE").count() >= 1
+    assert page.get_by_role("button", name="Run", exact=True).is_disabled()
+    screenshot(page, "learn-system-refused")
+    box.fill("dipoles")
+    box.press("Enter")
+    box.blur()
+    page.get_by_text("System: 'os:system' is not offered").wait_for(state="hidden", timeout=10_000)
+    playwright_api.expect(page.get_by_role("button", name="Run", exact=True)).to_be_enabled(timeout=10_000)
+
+
+USER_LAW = '''import numpy as np
+
+
+def law(X):
+    """A damped chain: xdot_k = -x_k + 0.5 x_{k-1}."""
+    return -X + 0.5 * np.roll(X, 1, axis=-1)
+'''
+
+
+def outside_requests(tab) -> list[str]:
+    """Collects the URLs the page requests from any host but the loopback server."""
+    seen: list[str] = []
+
+    def record(request) -> None:
+        host = re.sub(r"^[a-z]+://([^/:]+).*$", r"\1", request.url)
+        if request.url.startswith(("http", "ws")) and host != "127.0.0.1":
+            seen.append(request.url)
+
+    tab.on("request", record)
+    return seen
+
+
+def test_panel_serve_with_a_registered_law_uploads_and_no_outside_requests(browser, tmp_path):
+    (tmp_path / "userlaw.py").write_text(USER_LAW)
+    term = tmp_path / "heisenberg_term.npy"
+    pauli = [np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.array([[1, 0], [0, -1]])]
+    np.save(term, sum(np.kron(s, s) for s in pauli).real.astype(np.float64))
+    port = free_port()
+    log = tmp_path / "serve.log"
+    panel = Path(sys.executable).with_name("panel")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(panel), "serve", "apps/", "--port", str(port), "--address", "127.0.0.1",
+             "--allow-websocket-origin", f"127.0.0.1:{port}", "--args", "--law", "userlaw:law"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+    try:
+        wait_for_port(port)
+        context = browser.new_context(viewport=VIEWPORT)
+        tab = context.new_page()
+        outside = outside_requests(tab)
+        open_app(tab, f"http://127.0.0.1:{port}/apps")
+        box = tab.locator(".bk-input-group", has_text="System").locator("input").first
+        box.fill("userlaw:law")
+        box.press("Enter")
+        box.blur()
+        small_learn_problem(tab, sweeps=2, modes=3, samples=100)
+        click(tab, "Run")
+        wait_status(tab, "Finished", timeout=180)
+        assert "userlaw:law, d=3" in status(tab)
+        assert points(tab, "learn-residuum:train") == 2
+        tab_header(tab, "Gauge fixing").click()
+        tab.get_by_text("Run both").wait_for(timeout=60_000)
+        set_input(tab, "N (training samples)", 150)
+        set_input(tab, "Sweeps (limit)", 2)
+        click(tab, "Run both")
+        wait_status(tab, "Finished", timeout=180)
+        settle(tab)
+        tab_header(tab, "Epsilon-net").click()
+        tab.get_by_text("Resolutions (net sizes or deltas)").wait_for(timeout=60_000)
+        tab.locator("input[type=file]").set_input_files(str(term))
+        tab.get_by_text("Using heisenberg_term.npy").wait_for(timeout=30_000)
+        set_input(tab, "n (sites)", 4)
+        set_input(tab, "Resolutions", "10")
+        click(tab, "Run")
+        wait_status(tab, "Finished", timeout=180)
+        assert points(tab, "epsnet-energy:Ẽ (DP)") == 1
+        settle(tab)
+        screenshot(tab, "serve-law-upload")
+        assert_no_traceback(tab)
+        context.close()
+        assert not outside, f"requests to other hosts: {outside}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    text = log.read_text()
+    (ARTIFACTS / "panel-serve-law.log").write_text(text)
     assert "Traceback" not in text, text[-4000:]

@@ -54,8 +54,10 @@ class ChainModel:
 
 
 def _custom(model: GroundStateModel, field: float) -> ChainHamiltonian:
+    if model.term is not None:
+        return hamiltonians.from_terms(model.sites, model.term, name="custom")
     if not model.term_path:
-        raise ValueError("model='custom' needs term_path (a .npy two-site term)")
+        raise ValueError("model='custom' needs term (a two-site term) or term_path (a .npy file holding one)")
     return hamiltonians.from_terms(model.sites, Path(model.term_path), name=Path(model.term_path).stem)
 
 
@@ -198,6 +200,9 @@ class GroundStateModel(param.Parameterized):
 
     model = param.Selector(default="tfim", objects=list(MODELS), doc="Chain Hamiltonian.")
     term_path = param.String(default="", doc="'.npy' file with the d^2 x d^2 two-site term (model='custom').")
+    term = param.Array(
+        default=None, allow_None=True, doc="The d^2 x d^2 two-site term itself (model='custom'; before term_path)."
+    )
     field = param.Number(
         default=None,
         allow_None=True,

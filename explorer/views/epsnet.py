@@ -13,8 +13,10 @@ Lemma-3 deltas) in a worker thread and shows, live:
 
 from __future__ import annotations
 
+import io
 from functools import partial
 
+import numpy as np
 import panel as pn
 import param
 
@@ -40,9 +42,9 @@ from explorer.views.controls import (
 )
 from explorer.views.plots import LineChart
 from explorer.views.session import SessionState
-from explorer.views.worker import Job, JobOwner, on_session_end
+from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
-__all__ = ["EpsnetPage", "NetSweep", "parse_resolutions", "REFERENCES"]
+__all__ = ["EpsnetPage", "NetSweep", "TermUpload", "parse_resolutions", "read_term", "REFERENCES"]
 
 RESOLUTION_DEFAULTS = {"haar": "20, 50, 100, 200, 400", "lemma3": "1.4"}
 
@@ -54,6 +56,56 @@ class NetSweep(param.Parameterized):
         default=RESOLUTION_DEFAULTS["haar"],
         doc="Comma-separated Haar net sizes, or Lemma-3 deltas (each in (0, sqrt(dD)]); one DP per value.",
     )
+
+
+TERM_UPLOAD_LIMIT = 4 * 2**20
+"""Largest uploaded two-site term file in bytes (a complex d = 16 term, 256 x 256, takes 1 MiB)."""
+
+
+def read_term(data: bytes) -> np.ndarray:
+    """The two-site term in the bytes of an uploaded ``.npy`` file (read without pickle; size, shape and values
+    checked, raising ValueError)."""
+    if len(data) > TERM_UPLOAD_LIMIT:
+        raise ValueError(f"the file has {len(data):,} bytes; at most {TERM_UPLOAD_LIMIT:,} are accepted")
+    try:
+        term = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"not a .npy array without pickled objects ({exc})") from None
+    if not isinstance(term, np.ndarray) or term.dtype.kind not in "iufc":
+        raise ValueError("the file must hold one numeric array")
+    d = int(round(np.sqrt(term.shape[0]))) if term.ndim == 2 else 0
+    if term.ndim != 2 or term.shape != (d * d, d * d) or d < 2:
+        raise ValueError(f"the two-site term must be a d^2 x d^2 matrix with d >= 2, got shape {term.shape}")
+    if not np.all(np.isfinite(term)):
+        raise ValueError("the two-site term has NaN or infinite entries")
+    return term.astype(np.complex128 if term.dtype.kind == "c" else np.float64)
+
+
+class TermUpload:
+    """Upload of a custom two-site term (``.npy``): sets ``model.term`` and says what was read or why not."""
+
+    def __init__(self, model: GroundStateModel):
+        self.model = model
+        self.input = pn.widgets.FileInput(accept=".npy", multiple=False, width=WIDGET_WIDTH)
+        self.note = pn.pane.Markdown("No term uploaded.", sizing_mode="stretch_width", css_classes=["term-note"],
+                                     margin=(0, 10))
+        self.input.param.watch(ui_callback(self._uploaded), "value")
+        self.panel = pn.Column(
+            pn.pane.Markdown("Two-site term for Hamiltonian *custom* (`.npy`, d² × d²):", margin=(0, 10)),
+            self.input, self.note, margin=0, sizing_mode="stretch_width",
+        )
+
+    def _uploaded(self, event) -> None:
+        if not event.new:
+            return
+        try:
+            term = read_term(event.new)
+        except ValueError as exc:
+            self.note.object = f"**Not used:** {self.input.filename}: {exc}"
+            return
+        self.model.param.update(term=term, model="custom")
+        d = int(round(np.sqrt(term.shape[0])))
+        self.note.object = f"Using **{self.input.filename}** (local dimension d = {d}) as Hamiltonian *custom*."
 
 
 def parse_resolutions(text: str, family: str) -> list:
@@ -97,9 +149,11 @@ class EpsnetPage(JobOwner):
         self.references: dict[str, Reference] = {}
         self.resolutions: list = []
         self._progress_key = None
+        self._settings = ""
         self.errors = ErrorBox()
         self.warnings = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")
         self.bar = RunBar(self.run, self.stop)
+        self.upload = TermUpload(self.model)
         self.progress = pn.indicators.Progress(value=0, max=1, width=WIDGET_WIDTH, bar_color="primary")
         self.summary = pn.pane.Markdown("", width=900)
         self._build_charts()
@@ -119,8 +173,7 @@ class EpsnetPage(JobOwner):
     def _layout(self) -> pn.Row:
         hamiltonian = param_controls(self.model, {
             "model": select("Hamiltonian"), "field": float_input("Field (empty: model default)", 0.1),
-            "anisotropy": float_input("XXZ anisotropy Jz", 0.1), "term_path": {
-                "type": pn.widgets.TextInput, "name": "Two-site term .npy (custom)", "width": WIDGET_WIDTH},
+            "anisotropy": float_input("XXZ anisotropy Jz", 0.1),
             "sites": int_input("n (sites)"), "bond_dim": int_input("D (bond dimension)"),
         })
         net = param_controls(self.model, {
@@ -132,7 +185,9 @@ class EpsnetPage(JobOwner):
         note = pn.pane.Markdown(
             "Haar nets: random isometries (practical). Lemma-3 nets: the paper's grid construction; a D=2 net "
             "holds thousands of isometries and one DP takes minutes.", sizing_mode="stretch_width")
-        controls = pn.Column("### Hamiltonian", hamiltonian, "### Net", net, resolutions, note, self.bar.panel,
+        self.bar.guard(hamiltonian, net)
+        controls = pn.Column("### Hamiltonian", hamiltonian, self.upload.panel, "### Net", net, resolutions, note,
+                             self.bar.panel,
                              self.progress, self.errors.pane, self.warnings, width=SIDEBAR_WIDTH)
         charts = pn.Column(pn.Row(self.energy.figure, self.error.figure),
                            pn.Row(self.sites.figure, self.spectra.figure), self.summary)
@@ -155,6 +210,8 @@ class EpsnetPage(JobOwner):
             self.errors.show(exc)
             return
         self._reset(resolutions)
+        self._settings = (f"{model.model}, n={model.sites}, D={model.bond_dim}, {model.family} nets, "
+                          f"η={model.eta:g}, seed {model.seed}")
         self.bar.running(True)
         self.running_text = "Computing the references (exact, DMRG, product state) ..."
         self.bar.say(self.running_text)
@@ -255,7 +312,7 @@ class EpsnetPage(JobOwner):
 
     def _status(self) -> str:
         done = len(self.results)
-        text = f"**Resolutions done: {done}** of {len(self.resolutions)}"
+        text = f"**Resolutions done: {done}** of {len(self.resolutions)} ({self._settings})"
         if self.results:
             last = self.results[-1]
             text += f" · net size {last.net_size}: Ẽ = {last.energy_dp:.6f}, E = {last.energy:.6f}"

@@ -76,6 +76,7 @@ class GaugePage(JobOwner):
         self.updates: dict[str, list[GaugeUpdate]] = {m: [] for m in METHODS}
         self.finals: dict[str, dict[int, float]] = {m: {} for m in METHODS}
         self._modes = self.experiment.modes
+        self._settings = ""
         self.errors = ErrorBox()
         self.warnings = pn.pane.Alert("", alert_type="warning", visible=False, sizing_mode="stretch_width")
         self.bar = RunBar(self.run, self.stop, run_label="Run both")
@@ -117,6 +118,7 @@ class GaugePage(JobOwner):
             "stays in the cores (FPUT, d = 50, N = 1400, 10 sweeps: median 2.8e-6 with them, 2.2e-5 without).",
             sizing_mode="stretch_width",
         )
+        self.bar.guard(problem, learner)
         controls = pn.Column("### Data", problem, "### Learners", learner, note, self.bar.panel,
                              self.errors.pane, self.warnings, width=SIDEBAR_WIDTH)
         reading = pn.pane.Markdown(
@@ -145,6 +147,8 @@ class GaugePage(JobOwner):
         if not self.fits(len(METHODS) * estimate, f"{what}, learned by {len(METHODS)} methods at once"):
             return
         self._modes = self.experiment.modes
+        self._settings = (f"{self.experiment.system}, d={self._modes}, N={self.experiment.samples:,}, "
+                          f"at most {self.experiment.learner.sweeps} sweeps")
         self.updates = {m: [] for m in METHODS}
         self.residuum.clear()
         self.deviation.clear()
@@ -209,7 +213,7 @@ class GaugePage(JobOwner):
                 parts.append(f"{method}: sweep {last['sweep']}, test {test:.2e}" if test is not None
                              else f"{method}: sweep {last['sweep']}")
         total = sum(len(v) for v in self.updates.values())
-        return f"**Sweeps done: {total}** · " + " · ".join(parts)
+        return f"**Sweeps done: {total}** · " + " · ".join([*parts, self._settings])
 
     def _finish(self, error, stopped: bool) -> None:
         self.bar.running(False)

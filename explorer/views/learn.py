@@ -16,20 +16,20 @@ from explorer.learning.anatomy import block_cells, type_name
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.law import SelfSimilarLaw
 from explorer.streams.learn import LearnUpdate, default_experiment, experiment_memory, learn_updates
-from explorer.systems import SYSTEMS
 from explorer.views.controls import (
     SEED_END,
     SIDEBAR_WIDTH,
-    WIDGET_WIDTH,
     ErrorBox,
     RunBar,
     checkbox,
+    choice_input,
     float_input,
     int_input,
     param_controls,
     select,
 )
 from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
+from explorer.views.server_options import system_choices
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
@@ -37,6 +37,10 @@ __all__ = ["LearnPage"]
 
 BOUND_LABEL = "lower bound (any law, this ρ and L)"
 """Legend of the capacity bound (:meth:`LearningExperiment.capacity_bound`), drawn for the dipoles."""
+
+LAW_NOTE = "Other laws are registered by whoever starts the server: panel serve apps/ --args --law MODULE:CALLABLE."
+"""End of the System box's refusal: the browser never names code for the server to import."""
+
 
 class LearnPage(JobOwner):
     """Controls, live charts and the run logic of the Learn page.
@@ -57,7 +61,7 @@ class LearnPage(JobOwner):
         self.job: Job | None = None
         self.law: SelfSimilarLaw | None = None
         self.updates: list[LearnUpdate] = []
-        self._sweep_limit, self._label = self.experiment.learner.sweeps, ""
+        self._sweep_limit, self._label, self._settings = self.experiment.learner.sweeps, "", ""
         self.errors = ErrorBox()
         self.bar = RunBar(self.run, self.stop)
         self._build_charts()
@@ -93,13 +97,9 @@ class LearnPage(JobOwner):
         self.core_type.param.watch(ui_callback(lambda _e: self._draw_blocks()), "value")
 
     def _controls(self) -> pn.Column:
-        system_widget = {
-            "type": pn.widgets.AutocompleteInput, "name": "System", "options": sorted(SYSTEMS),
-            "restrict": False, "min_characters": 0, "case_sensitive": False, "width": WIDGET_WIDTH,
-        }
         problem = param_controls(self.experiment, {
-            "system": system_widget, "modes": int_input("d (modes)"), "samples": int_input("N (training samples)"),
-            "noise": float_input("Noise σ", 0.001),
+            "system": choice_input("System", system_choices(), LAW_NOTE), "modes": int_input("d (modes)"),
+            "samples": int_input("N (training samples)"), "noise": float_input("Noise σ", 0.001),
         })
         learner = param_controls(self.experiment.learner, {
             "dictionary": select("Dictionary"), "degree": int_input("Degree of the dictionary"),
@@ -107,17 +107,16 @@ class LearnPage(JobOwner):
             "interaction_length": int_input("L (interaction length)"), "method": select("Method"),
             "sweeps": int_input("Sweeps (limit)"),
         })
-        advanced = pn.Card(
-            param_controls(self.experiment, {"test_samples": int_input("Test samples N'"),
-                                             "seed": int_input("Data seed", SEED_END)}),
-            param_controls(self.experiment.learner, {
-                "exact_degree": checkbox("Total degree exactly λ"),
-                "init": select("Initialisation"), "init_noise": float_input("Initial noise", 0.01),
-                "ridge": float_input("Ridge", 1e-6), "stagnation": float_input("Stagnation tolerance", 1e-4),
-                "patience": int_input("Patience (sweeps)"),
-            }),
-            title="More settings", collapsed=True, sizing_mode="stretch_width",
-        )
+        data = param_controls(self.experiment, {"test_samples": int_input("Test samples N'"),
+                                                "seed": int_input("Data seed", SEED_END)})
+        optimiser = param_controls(self.experiment.learner, {
+            "exact_degree": checkbox("Total degree exactly λ"),
+            "init": select("Initialisation"), "init_noise": float_input("Initial noise", 0.01),
+            "ridge": float_input("Ridge", 1e-6), "stagnation": float_input("Stagnation tolerance", 1e-4),
+            "patience": int_input("Patience (sweeps)"),
+        })
+        self.bar.guard(problem, learner, data, optimiser)
+        advanced = pn.Card(data, optimiser, title="More settings", collapsed=True, sizing_mode="stretch_width")
         return pn.Column(
             "### Problem", problem, "### Learner", learner, advanced, self.bar.panel, self.errors.pane,
             width=SIDEBAR_WIDTH,
@@ -151,6 +150,7 @@ class LearnPage(JobOwner):
         self.updates, self.law = [], None
         self._sweep_limit = experiment.learner.sweeps
         self._label = f"{experiment.system}, d={experiment.modes}, {experiment.learner.method}"
+        self._settings = f"{self._label}, N={experiment.samples:,}, N'={experiment.test_samples:,}"
         self.residuum.clear()
         self.timing.clear()
         self.scatter_source.data = {"x": [], "y": []}
@@ -181,7 +181,7 @@ class LearnPage(JobOwner):
         test = report["test_residuum"]
         test_text = "" if test is None else f" · test {test:.2e}"
         return (f"**Sweeps done: {report['sweep']}** of at most {self._sweep_limit} · "
-                f"train {report['train_residuum']:.2e}{test_text} · {report['elapsed']:.1f} s")
+                f"train {report['train_residuum']:.2e}{test_text} · {report['elapsed']:.1f} s · {self._settings}")
 
     def _finish(self, error, stopped: bool) -> None:
         self.bar.running(False)
@@ -190,10 +190,11 @@ class LearnPage(JobOwner):
             self.errors.show(error)
             self.bar.say(f"Failed after {done} sweep(s).")
         elif stopped:
-            self.bar.say(f"**Stopped** after {done} sweep(s); the law learned so far is kept.")
+            self.bar.say(f"**Stopped** after {done} sweep(s) ({self._settings}); the law learned so far is kept.")
         else:
             reason = self.updates[-1].stop if self.updates else None
-            self.bar.say(f"**Finished**: {done} sweep(s), stopped by {reason}. " + self._final_numbers())
+            self.bar.say(f"**Finished** ({self._settings}): {done} sweep(s), stopped by {reason}. "
+                         + self._final_numbers())
 
     def _final_numbers(self) -> str:
         if not self.updates:
