@@ -74,7 +74,7 @@ def test_simulate_from_positions_only_estimates_the_start_velocity(example, lear
 def test_equations_of_a_saved_law(learned, capsys):
     assert main(["equations", str(learned), "--threshold", "1e-3"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 20 and lines[1].startswith("x1'' = 0.99999")
+    assert len(lines) == 20 and lines[1].startswith("x2'' = 0.99999")
     assert main(["equations", str(learned), "--threshold", "1e-3", "--json"]) == 0
     out = _json(capsys)
     terms = {(tuple(t["modes"]), tuple(t["indices"])): t["coefficient"] for t in out["equations"][1]["terms"]}

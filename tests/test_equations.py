@@ -93,7 +93,7 @@ def test_trigonometric_terms_are_named_by_their_functions():
         coefficients.append(tensor)
     law = law_from_window_coefficients(structure, dictionary, 1, coefficients)
     text = format_equations(law, law.equations(), order=2)
-    assert text.splitlines()[1] == "x1'' = 0.5 sin(x0) cos(x1)"
+    assert text.splitlines()[1] == "x2'' = 0.5 sin(x1) cos(x2)"
     with pytest.raises(ValueError, match="basis"):
         law.equations(basis="monomial")
 
@@ -111,5 +111,8 @@ def test_cli_learn_equations(capsys):
     assert code == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert "x2'' = 1 x1 - 2 x2 + 1 x3 + 0.7 x1^3" in "\n".join(lines)
+    equations_text = [line for line in lines if line.startswith("x")]
+    assert equations_text[0].startswith("x1'' = - 2 x1 + 1 x2 ")
+    assert equations_text[-1].startswith("x6'' = 1 x5 - 2 x6 ")
     out = json.loads(lines[-1])
     assert out["equations"][0]["terms"][0] == {"modes": [0], "indices": [1], "coefficient": pytest.approx(-2.0)}

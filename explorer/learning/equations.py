@@ -48,7 +48,8 @@ class EquationTerms:
     """The reported terms of ``f_equation``, the basis they are written in, and what was left out.
 
     ``total_norm`` is the Frobenius norm of every dictionary coefficient of the equation; ``unreported_norm`` that
-    of the coefficients on modes outside ``modes`` (both in the dictionary's basis).
+    of the coefficients on modes outside ``modes`` (both in the dictionary's basis). ``equation`` and ``modes`` are
+    0-based indices (the text of :func:`format_equations` names them from ``x1``).
     """
 
     equation: int
@@ -169,7 +170,7 @@ def equations(
 
 
 def _factor(dictionary: Dictionary, basis: str, mode: int, index: int) -> str:
-    var = f"x{mode}"
+    var = f"x{mode + 1}"
     if basis == MONOMIAL_BASIS:
         return var if index == 1 else f"{var}^{index}"
     return dictionary.function_label(index, var)
@@ -185,12 +186,15 @@ def _format_term(term: Term, dictionary: Dictionary, basis: str) -> str:
 def format_equations(law: SelfSimilarLaw, rows: list[EquationTerms], order: int = 1) -> str:
     """Text like ``x3'' = + 1 x2 - 2 x3 + ...``, one line per equation; ``order`` sets the number of primes.
 
+    Modes are named from 1 (``x1`` to ``xd``, as the dashboard counts equations from k = 1); the fields of
+    :class:`EquationTerms` stay 0-based indices.
+
     The dictionary functions are named ``P<i>(x)`` (orthonormal Legendre), ``sin(x)``/``cos(x)`` or powers.
     """
     lines = []
     for eq in rows:
         body = " ".join(_format_term(t, law.dictionary, eq.basis) for t in eq.terms) or "0"
-        lhs = f"x{eq.equation}" + "'" * order
+        lhs = f"x{eq.equation + 1}" + "'" * order
         shown = eq.unreported_norm > 1e-8 * max(eq.total_norm, 1.0)
         note = f"   [terms on other modes: norm {eq.unreported_norm:.1e}]" if shown else ""
         lines.append(f"{lhs} = {body.removeprefix('+ ')}{note}")

@@ -80,6 +80,7 @@ class LearnPage(JobOwner):
         self.scatter_source.name = "learn-scatter"
         self.diagonal = self.scatter.line([], [], color="#999999", line_dash="dashed", legend_label="y = x")
         self.scatter.legend.location = "top_left"
+        self.scatter.legend.visible = False
         self.scatter_note = placeholder(self.scatter)
         self.blocks = Heatmap("Block magnitudes of a core", "dictionary function ψ_i", "left block label a",
                               bar_title="‖block‖", name="learn-blocks")
@@ -156,6 +157,7 @@ class LearnPage(JobOwner):
         self.scatter_source.data = {"x": [], "y": []}
         self.diagonal.data_source.data = {"x": [], "y": []}
         self.scatter_note.visible = True
+        self.scatter.legend.visible = False
         self.blocks.update([], [], [], [], [], [])
         for widget in (self.equation, self.core_mode):
             widget.end = experiment.modes
@@ -214,6 +216,7 @@ class LearnPage(JobOwner):
         low, high = float(truth.min()), float(truth.max())
         self.diagonal.data_source.data = {"x": [low, high], "y": [low, high]}
         self.scatter_note.visible = False
+        self.scatter.legend.visible = True
         self.scatter.title.text = f"Equation k={k + 1}: learned vs true ({len(truth)} held-out states)"
 
     def _draw_blocks(self, update_types: bool = False) -> None:

@@ -19,7 +19,7 @@ from bokeh.models import (
     LogTicker,
     Range1d,
 )
-from bokeh.palettes import RdBu11, Viridis256
+from bokeh.palettes import RdBu11, Viridis256, linear_palette
 from bokeh.plotting import figure
 
 __all__ = [
@@ -51,6 +51,11 @@ FEW_DECADES = 2.0
 axis from 3e-3 to 0.15, nothing below); such charts get ticks at 1, 2 and 5 times the powers of ten instead."""
 
 
+LOG_PAD = 6.0
+"""Least ratio end/start of a log axis' range: data within a narrower band (one point, or all near one value) is
+centred in a range this wide, which always holds a 1, 2 or 5 times a power of ten."""
+
+
 def log_ticks(low: float, high: float) -> list[float]:
     """Ticks ``m * 10**k`` (``m`` in 1, 2, 5) covering ``[low / 10, high * 10]``, for a log axis with few decades."""
     first, last = int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1
@@ -59,7 +64,8 @@ def log_ticks(low: float, high: float) -> list[float]:
 
 def make_figure(title: str, x_label: str, y_label: str, *, width: int = 500, height: int = 330, **kwargs):
     """A Bokeh figure with the dashboard's common size, tools and readable fonts."""
-    fig = figure(title=title, width=width, height=height, tools=TOOLS, toolbar_location="right", **kwargs)
+    fig = figure(title=title, width=width, height=height, tools=TOOLS, toolbar_location="above", **kwargs)
+    fig.toolbar.logo = None
     fig.xaxis.axis_label = x_label
     fig.yaxis.axis_label = y_label
     fig.title.text_font_size = "13px"
@@ -114,7 +120,9 @@ class LineChart:
                  empty: str = WAITING, **kwargs):
         self.name = name
         self.figure = make_figure(title, x_label, y_label, y_axis_type="log" if log_y else "linear", **kwargs)
-        self._tickers = (LogTicker(), FixedTicker(ticks=[])) if log_y else None
+        self._tickers = {"y": (LogTicker(), FixedTicker(ticks=[]))} if log_y else {}
+        if kwargs.get("x_axis_type") == "log":
+            self._tickers["x"] = (LogTicker(), FixedTicker(ticks=[]))
         rows = -(-(len(series) + len(references)) // LEGEND_COLUMNS)
         self.note = placeholder(self.figure, empty, legend_rows=rows)
         if integer_x:
@@ -139,6 +147,16 @@ class LineChart:
         legend.orientation = "horizontal"
         legend.ncols = LEGEND_COLUMNS
         self.figure.add_layout(legend, "below")
+        self.legend = legend
+        self._pad = ColumnDataSource({"x": [], "y": []})
+        self.figure.scatter("x", "y", source=self._pad, size=1, alpha=0)
+        self._show_legend()
+
+    def _show_legend(self) -> None:
+        """List only the series that hold points (an empty series has no swatch to show); no legend when empty."""
+        for item in self.legend.items:
+            item.visible = any(len(r.data_source.data["x"]) for r in item.renderers)
+        self.legend.visible = any(item.visible for item in self.legend.items)
 
     def _source(self, label: str) -> ColumnDataSource:
         self.sources[label] = ColumnDataSource({"x": [], "y": []}, name=f"{self.name}:{label}")
@@ -150,36 +168,50 @@ class LineChart:
         self.sources[label].stream({"x": list(x), "y": y})
         self.note.visible = False
         self._retick()
+        self._show_legend()
 
     def set(self, label: str, x, y) -> None:
         """Replace the points of one series."""
         self.sources[label].data = {"x": list(x), "y": [np.nan if v is None else float(v) for v in y]}
         self.note.visible = not any(self.count(name) for name in self.sources)
         self._retick()
+        self._show_legend()
 
     def _retick(self) -> None:
-        """Log axes: Bokeh's log ticks from :data:`FEW_DECADES` of data on, 1-2-5 ticks below that."""
-        if self._tickers is None:
-            return
-        values = np.concatenate([np.asarray(s.data["y"], dtype=float) for s in self.sources.values()])
-        values = values[np.isfinite(values) & (values > 0)]
-        if not values.size:
-            return
-        low, high = float(values.min()), float(values.max())
-        log_ticker, fixed = self._tickers
-        if np.log10(high / low) >= FEW_DECADES:
-            ticker = log_ticker
-        else:
-            fixed.ticks = log_ticks(low, high)
-            ticker = fixed
-        if self.figure.yaxis[0].ticker is not ticker:
-            self.figure.yaxis[0].ticker = ticker
+        """Log axes: Bokeh's log ticks from :data:`FEW_DECADES` of data on, 1-2-5 ticks below that (Bokeh's own
+        run together on x, "500600", or leave y without a label); data in a band narrower than :data:`LOG_PAD` gets
+        invisible points that widen the range to that factor, so that a labelled 1-2-5 tick falls inside."""
+        pad = {"x": [], "y": []}
+        for axis, (log_ticker, fixed) in self._tickers.items():
+            other = "x" if axis == "y" else "y"
+            points = [np.asarray(s.data[name], dtype=float) for s in self.sources.values() for name in (axis, other)]
+            values, partners = np.concatenate(points[0::2]), np.concatenate(points[1::2])
+            keep = np.isfinite(values) & (values > 0) & np.isfinite(partners)
+            if not keep.any():
+                continue
+            low, high = float(values[keep].min()), float(values[keep].max())
+            if np.log10(high / low) >= FEW_DECADES:
+                ticker = log_ticker
+            else:
+                fixed.ticks = log_ticks(low, high)
+                ticker = fixed
+            target = self.figure.yaxis[0] if axis == "y" else self.figure.xaxis[0]
+            if target.ticker is not ticker:
+                target.ticker = ticker
+            if high / low < LOG_PAD:
+                middle, partner = np.sqrt(low * high), float(partners[keep][0])
+                pad[axis] += [middle / np.sqrt(LOG_PAD), middle * np.sqrt(LOG_PAD)]
+                pad[other] += [partner, partner]
+        if pad != self._pad.data:
+            self._pad.data = pad
 
     def clear(self) -> None:
         """Remove every point (the note shows again)."""
         for source in self.sources.values():
             source.data = {"x": [], "y": []}
+        self._pad.data = {"x": [], "y": []}
         self.note.visible = True
+        self._show_legend()
 
     def count(self, label: str) -> int:
         """Number of points of one series."""
@@ -194,8 +226,8 @@ class Heatmap:
     """
 
     def __init__(self, title: str, x_label: str, y_label: str, *, log: bool = True, bar_title: str = "",
-                 empty: str = WAITING, name: str | None = None, **kwargs):
-        self.log = log
+                 empty: str = WAITING, name: str | None = None, integer: bool = False, **kwargs):
+        self.log, self.integer = log, integer and not log
         self.source = ColumnDataSource({"x": [], "y": [], "value": [], "text": [], "fill": [], "ink": []},
                                        name=name)
         self.figure = make_figure(
@@ -207,7 +239,10 @@ class Heatmap:
                          fill_color={"field": "fill", "transform": self.mapper})
         self.figure.text("x", "y", text="text", source=self.source, text_align="center",
                          text_baseline="middle", text_font_size="11px", text_color="ink")
-        self.figure.add_layout(ColorBar(color_mapper=self.mapper, title=bar_title, width=10), "right")
+        self.colorbar = ColorBar(color_mapper=self.mapper, title=bar_title, width=10)
+        if self.integer:
+            self.colorbar.ticker = AdaptiveTicker(min_interval=1, num_minor_ticks=0)
+        self.figure.add_layout(self.colorbar, "right")
         self.figure.grid.visible = False
         self.figure.axis.major_tick_line_color = None
         self.note = placeholder(self.figure, empty)
@@ -219,7 +254,9 @@ class Heatmap:
         if self.log:
             fill[~(fill > 0)] = np.nan
         finite = fill[np.isfinite(fill)]
-        if finite.size:
+        if finite.size and self.integer:
+            self._integer_colours(int(finite.min()), int(finite.max()))
+        elif finite.size:
             low, high = float(finite.min()), float(finite.max())
             if high <= low:
                 high = low * 10 if self.log and low > 0 else low + 1
@@ -229,6 +266,12 @@ class Heatmap:
         self.source.data = {"x": list(xs), "y": list(ys), "value": values.tolist(), "text": list(texts),
                             "fill": fill.tolist(), "ink": self._ink(fill)}
         self.note.visible = not len(xs)
+
+    def _integer_colours(self, low: int, high: int) -> None:
+        """One colour band per whole number from ``low`` to ``high``, centred on it (a discrete colour bar)."""
+        count = high - low + 1
+        palette = linear_palette(Viridis256, count) if count <= len(Viridis256) else Viridis256
+        self.mapper.update(palette=palette, low=low - 0.5, high=high + 0.5)
 
     def _ink(self, fill: np.ndarray) -> list[str]:
         """Text colour per cell: white on the dark lower half of the palette, black elsewhere."""

@@ -19,7 +19,7 @@ import threading
 
 from explorer.systems import SYSTEMS
 from explorer.systems.custom import load_callable
-from explorer.views.worker import configure_engine
+from explorer.views.worker import configure_engine, in_server_session
 
 __all__ = ["apply_server_options", "parse_server_args", "register_law", "registered_laws", "system_choices"]
 
@@ -61,7 +61,13 @@ def system_choices() -> list[str]:
 
 
 def apply_server_options(argv: list[str] | None = None) -> None:
-    """Register the laws and configure the engine from ``argv`` (default ``sys.argv[1:]``), once per process."""
+    """Register the laws and configure the engine from ``argv``, once per process.
+
+    Without ``argv`` the options are ``sys.argv[1:]`` inside a server session and nothing elsewhere (an app file
+    run as a plain script or by a test does not read its host's command line).
+    """
+    if argv is None and not in_server_session():
+        return
     with _LOCK:
         if _APPLIED:
             return

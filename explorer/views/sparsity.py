@@ -88,7 +88,7 @@ class SparsityPage:
         self.errors = ErrorBox()
         self.mosaic = MatrixMosaic("Slices (C_l)_i", diverging=False, log=True, bar_title="|C|", width=760,
                                    height=420)
-        self.sizes = Heatmap("Block sizes per interface", "interface", "block label", log=False,
+        self.sizes = Heatmap("Block sizes per interface", "interface", "block label", log=False, integer=True,
                              bar_title="size", width=760, height=230)
         self.counts = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.overlay_note = pn.pane.Markdown("", sizing_mode="stretch_width")
