@@ -19,7 +19,7 @@ from bokeh.models import (
     LogTicker,
     Range1d,
 )
-from bokeh.palettes import RdBu11, Viridis256, linear_palette
+from bokeh.palettes import RdBu11, Viridis256
 from bokeh.plotting import figure
 
 __all__ = [
@@ -41,7 +41,9 @@ REFERENCE_COLORS = ("#000000", "#7f7f7f", "#bcbd22", "#17becf")
 FORBIDDEN = "#eeeeee"
 """Fill of cells that the block structure forbids."""
 
-TOOLS = "pan,wheel_zoom,box_zoom,reset,save,hover"
+TOOLS = "pan,box_zoom,reset,save,hover"
+"""Chart tools: few enough to fit beside the frame of a chart with a two-row legend (no overflow menu); no wheel
+zoom, which would catch the page's scrolling."""
 
 WAITING = "Press Run: this chart fills while the computation runs."
 """Text of an empty chart."""
@@ -64,7 +66,7 @@ def log_ticks(low: float, high: float) -> list[float]:
 
 def make_figure(title: str, x_label: str, y_label: str, *, width: int = 500, height: int = 330, **kwargs):
     """A Bokeh figure with the dashboard's common size, tools and readable fonts."""
-    fig = figure(title=title, width=width, height=height, tools=TOOLS, toolbar_location="above", **kwargs)
+    fig = figure(title=title, width=width, height=height, tools=TOOLS, toolbar_location="right", **kwargs)
     fig.toolbar.logo = None
     fig.xaxis.axis_label = x_label
     fig.yaxis.axis_label = y_label
@@ -268,9 +270,11 @@ class Heatmap:
         self.note.visible = not len(xs)
 
     def _integer_colours(self, low: int, high: int) -> None:
-        """One colour band per whole number from ``low`` to ``high``, centred on it (a discrete colour bar)."""
+        """One colour band per whole number from ``low`` to ``high``, centred on it (a discrete colour bar); the
+        colours are the palette's at the bands' middles, so that a single size gets the palette's middle colour."""
         count = high - low + 1
-        palette = linear_palette(Viridis256, count) if count <= len(Viridis256) else Viridis256
+        size = len(Viridis256)
+        palette = [Viridis256[int((i + 0.5) * size / count)] for i in range(count)] if count <= size else Viridis256
         self.mapper.update(palette=palette, low=low - 0.5, high=high + 0.5)
 
     def _ink(self, fill: np.ndarray) -> list[str]:

@@ -89,7 +89,7 @@ class SparsityPage:
         self.mosaic = MatrixMosaic("Slices (C_l)_i", diverging=False, log=True, bar_title="|C|", width=760,
                                    height=420)
         self.sizes = Heatmap("Block sizes per interface", "interface", "block label", log=False, integer=True,
-                             bar_title="size", width=760, height=230)
+                             bar_title="size", width=760, height=260)
         self.counts = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.overlay_note = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.core_type = pn.widgets.Select(label="Core type of the learned law", options={}, width=WIDGET_WIDTH,
