@@ -43,7 +43,8 @@ def parse_server_args(argv: list[str]) -> argparse.Namespace:
 
 
 def register_law(spec: str) -> None:
-    """Offer the user law ``spec`` (``MODULE:CALLABLE``, imported now so that a typo fails at server start)."""
+    """Offer the user law ``spec`` (``MODULE:CALLABLE``, imported now so that a typo fails when the first page opens,
+    not when a user runs it)."""
     load_callable(spec)
     with _LOCK:
         if spec not in _LAWS:
