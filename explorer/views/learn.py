@@ -4,18 +4,34 @@ While the learner runs the page shows the training and test residuum per sweep (
 sweep, the learned law of one equation against the true one on held-out states, and the block magnitudes of one
 core (``law.block_norms``). Stopping keeps the law learned so far; it is published to the session so that the
 Sparsity page can overlay it.
+
+"Your data" replaces the system by an uploaded trajectory or pair file (``.npz`` read without pickle, or ``.csv``;
+at most :data:`MAX_UPLOAD_MB` MB): the page learns from it with the learner's settings (the domain from the data),
+draws one trajectory and mode, measured against the law of each sweep simulated from the trajectory's first state,
+and offers the learned law as a law file (:meth:`SelfSimilarLaw.to_bytes`) for download.
 """
 
 from __future__ import annotations
 
+import io
 from functools import partial
 
 import panel as pn
 
+from explorer.data import ESTIMATORS, DataError, TrajectoryData, parse_data
 from explorer.learning.anatomy import block_cells, type_name
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.law import SelfSimilarLaw
-from explorer.streams.learn import LearnUpdate, default_experiment, experiment_memory, learn_updates
+from explorer.streams.learn import (
+    LearnUpdate,
+    TrajectoryCurves,
+    data_learn_updates,
+    data_memory,
+    default_experiment,
+    experiment_memory,
+    learn_updates,
+    trajectory_curves,
+)
 from explorer.systems import SYSTEMS
 from explorer.views.controls import (
     SEED_END,
@@ -37,6 +53,12 @@ __all__ = ["LearnPage"]
 
 BOUND_LABEL = "lower bound (any law, this ρ and L)"
 """Legend of the capacity bound (:meth:`LearningExperiment.capacity_bound`), drawn for the dipoles."""
+
+MAX_UPLOAD_MB = 50
+"""Largest data file the page accepts (the server's websocket limit must allow it, see the README)."""
+
+MEASURED_DERIVATIVE = "measured, else fd6"
+"""Derivative choice: the file's xdot/xddot when present, else the default estimator."""
 
 class LearnPage(JobOwner):
     """Controls, live charts and the run logic of the Learn page.
@@ -60,8 +82,13 @@ class LearnPage(JobOwner):
         self._sweep_limit, self._label = self.experiment.learner.sweeps, ""
         self.errors = ErrorBox()
         self.bar = RunBar(self.run, self.stop)
+        self.data: TrajectoryData | None = None
+        self.data_content: bytes | None = None
+        self.curves: TrajectoryCurves | None = None
         self._build_charts()
         self._build_selectors()
+        self._build_data_controls()
+        self._build_trajectory_chart()
         self.panel = self._layout()
         on_session_end(self._abandon)
 
@@ -119,7 +146,7 @@ class LearnPage(JobOwner):
             title="More settings", collapsed=True, sizing_mode="stretch_width",
         )
         return pn.Column(
-            "### Problem", problem, "### Learner", learner, advanced, self.bar.panel, self.errors.pane,
+            "### Problem", problem, self.data_card, "### Learner", learner, advanced, self.bar.panel, self.errors.pane,
             width=SIDEBAR_WIDTH,
         )
 
@@ -130,7 +157,10 @@ class LearnPage(JobOwner):
                 pn.Column(self.equation, self.scatter),
                 pn.Column(pn.Row(self.core_mode, self.core_type), self.blocks.figure),
             ),
+            pn.Column(pn.Row(self.trajectory, self.trajectory_mode, self.until, self.download),
+                      self.trajectory_figure, visible=False),
         )
+        self.trajectory_row = charts[-1]
         return pn.Row(self._controls(), charts, name=self.title)
 
     def run(self) -> None:
@@ -138,6 +168,9 @@ class LearnPage(JobOwner):
         if self.job is not None and self.job.running:
             return
         self.errors.clear()
+        if self.data is not None:
+            self._run_data()
+            return
         experiment = self.experiment.copy()
         if not self.fits(*experiment_memory(experiment)):
             return
@@ -172,6 +205,9 @@ class LearnPage(JobOwner):
         if updates[-1].bound is not None:
             self.residuum.set(BOUND_LABEL, [1, max(sweeps[-1], 2)], [updates[-1].bound] * 2)
         self.law = updates[-1].law
+        if updates[-1].curves is not None:
+            self.curves = updates[-1].curves
+            self._draw_trajectory()
         self.session.param.update(law=self.law, law_label=f"{self._label}, sweep {sweeps[-1]}")
         self._draw_scatter()
         self._draw_blocks(update_types=True)
@@ -194,6 +230,9 @@ class LearnPage(JobOwner):
         else:
             reason = self.updates[-1].stop if self.updates else None
             self.bar.say(f"**Finished**: {done} sweep(s), stopped by {reason}. " + self._final_numbers())
+        self.download.disabled = self.law is None or self.law.order is None
+        if self.curves is not None and self.curves.index != self.trajectory.value - 1:
+            self._simulate_trajectory()
 
     def _final_numbers(self) -> str:
         if not self.updates:
@@ -235,3 +274,148 @@ class LearnPage(JobOwner):
             current = self.core_type.value
             self.core_type.param.update(options=options, value=current if current in kinds else kinds[-1],
                                         disabled=False)
+
+    # Your data: an uploaded file as the system, a trajectory measured vs simulated, the law file.
+
+    def _build_data_controls(self) -> None:
+        self.data_file = pn.widgets.FileInput(
+            accept=".npz,.csv", width=WIDGET_WIDTH, name="learn-data-file",
+            description=f"Trajectories (t, x[, v]) or pairs (x, y), .npz (no pickle) or .csv, at most "
+                        f"{MAX_UPLOAD_MB} MB; replaces the system above.")
+        self.data_note = pn.pane.Markdown("No file: learning from the system above.", width=WIDGET_WIDTH,
+                                          margin=(0, 10))
+        self.data_clear = pn.widgets.Button(label="Use the system instead", width=WIDGET_WIDTH, disabled=True)
+        self.order = pn.widgets.Select(name="Order of the law", options={"1: ẋ = f(x)": 1, "2: ẍ = f(x)": 2},
+                                       value=2, width=WIDGET_WIDTH)
+        self.derivative = pn.widgets.Select(name="Derivative", options=[MEASURED_DERIVATIVE, *ESTIMATORS],
+                                            width=WIDGET_WIDTH,
+                                            description="Estimator of the derivatives from the positions (fd2/4/6: "
+                                                        "finite differences; savgol: for noisy data).")
+        self.validation = pn.widgets.FloatInput(name="Held out (fraction of trajectories)", value=0.2, start=0.0,
+                                                end=0.9, step=0.05, width=WIDGET_WIDTH)
+        self.data_file.param.watch(ui_callback(lambda _e: self._load_file()), "value")
+        self.data_clear.on_click(ui_callback(lambda _e: self.clear_data()))
+        self.data_card = pn.Card(self.data_file, self.data_note, self.order, self.derivative, self.validation,
+                                 self.data_clear, title="Your data", collapsed=True, sizing_mode="stretch_width")
+
+    def _build_trajectory_chart(self) -> None:
+        self.trajectory = pn.widgets.IntInput(name="Trajectory", value=1, start=1, end=1, width=110,
+                                              description="Trajectory of the file, simulated by the law from its "
+                                                          "first state (the last ones are held out).")
+        self.trajectory_mode = pn.widgets.IntInput(name="Mode l", value=1, start=1, end=1, width=90)
+        self.until = pn.widgets.FloatInput(name="Simulate until t", value=None, start=0.0, width=130,
+                                           placeholder="whole trajectory")
+        self.download = pn.widgets.FileDownload(callback=self._law_file, filename="law.npz", disabled=True,
+                                                label="Download the law", button_type="success", width=170,
+                                                align="end")
+        self.trajectory_figure = make_figure("Trajectory: measured vs simulated", "t", "x_l")
+        self.measured_source = self.trajectory_figure.line(
+            [], [], color="#1f77b4", line_width=2, legend_label="measured").data_source
+        self.simulated_source = self.trajectory_figure.line(
+            [], [], color="#d62728", line_width=2, line_dash="dashed", legend_label="simulated by the law").data_source
+        self.measured_source.name = "learn-trajectory:measured"
+        self.simulated_source.name = "learn-trajectory:simulated"
+        self.trajectory_figure.legend.location = "top_left"
+        self.trajectory_note = placeholder(self.trajectory_figure)
+        self.trajectory_mode.param.watch(ui_callback(lambda _e: self._draw_trajectory()), "value")
+        for widget in (self.trajectory, self.until):
+            widget.param.watch(ui_callback(lambda _e: self._simulate_trajectory()), "value")
+
+    def _load_file(self) -> None:
+        """Parse the uploaded file (no pickle); a bad one shows one line and leaves the system in charge."""
+        content, name = self.data_file.value, self.data_file.filename or "upload"
+        if content is None:
+            return
+        self.errors.clear()
+        try:
+            if len(content) > MAX_UPLOAD_MB * 2**20:
+                raise DataError(f"{name}: {len(content) / 2**20:.0f} MB exceeds the limit of {MAX_UPLOAD_MB} MB")
+            data = parse_data(content, name)
+        except DataError as exc:
+            self.clear_data()
+            self.errors.show(str(exc), prefix="Cannot read the file")
+            return
+        self.data, self.data_content = data, content
+        self.data_clear.disabled = False
+        if isinstance(data, TrajectoryData):
+            self.data_note.object = (f"**{name}**: {data.trajectories} trajectories × {data.points} times, "
+                                     f"d = {data.modes}; replaces the system above.")
+            if data.xdot is not None or data.xddot is not None:
+                self.order.value = 1 if data.xddot is None else 2
+            self.trajectory.param.update(end=data.trajectories, value=data.trajectories)
+        else:
+            self.data_note.object = (f"**{name}**: {data.states().shape[0]:,} pairs, d = {data.modes}; "
+                                     "replaces the system above.")
+        self.trajectory_mode.param.update(end=data.modes, value=min(self.trajectory_mode.value, data.modes))
+        self.trajectory_row.visible = True
+
+    def clear_data(self) -> None:
+        """Forget the uploaded file: Run learns from the system again."""
+        self.data = self.data_content = None
+        self.data_clear.disabled = True
+        self.data_note.object = "No file: learning from the system above."
+
+    def _derivative(self) -> str | None:
+        return None if self.derivative.value == MEASURED_DERIVATIVE else self.derivative.value
+
+    def _run_data(self) -> None:
+        """Start learning from the uploaded file with a copy of the learner's settings."""
+        data, validation = self.data, float(self.validation.value or 0.0)
+        if not self.fits(*data_memory(data, validation)):
+            return
+        self._reset(self.experiment)
+        self.curves = None
+        self.download.disabled = True
+        self._clear_trajectory()
+        for widget in (self.equation, self.core_mode):
+            widget.param.update(end=data.modes, value=min(widget.value, data.modes))
+        self._label = f"{data.name}, d={data.modes}, {self.experiment.learner.method}"
+        settings = {k: v for k, v in self.experiment.learner.param.values().items() if k != "name"}
+        self.bar.running(True)
+        self.running_text = f"Estimating derivatives and initialising ({data.name}, d={data.modes}) ..."
+        self.bar.say(self.running_text)
+        produce = partial(data_learn_updates, self.data_content, data.name, settings, self.order.value,
+                          self._derivative(), validation, self.trajectory.value - 1, self.until.value)
+        self.job = Job(produce, self._consume, self._finish, self._queued).start()
+
+    def _simulate_trajectory(self) -> None:
+        """Simulate the chosen trajectory with the law learned last (after a run; during one the next sweep does)."""
+        if (self.job is not None and self.job.running) or self.law is None or self.law.order is None \
+                or not isinstance(self.data, TrajectoryData):
+            return
+        self.running_text = f"Simulating trajectory {self.trajectory.value} ..."
+        self.bar.say(self.running_text)
+        produce = partial(trajectory_curves, self.law, self.data_content, self.data.name, self.trajectory.value - 1,
+                          self.until.value, self._derivative())
+        self.job = Job(produce, self._consume_curves, self._simulated, self._queued).start()
+
+    def _consume_curves(self, curves: list[TrajectoryCurves]) -> None:
+        self.curves = curves[-1]
+        self._draw_trajectory()
+
+    def _simulated(self, error, stopped: bool) -> None:
+        if error is not None:
+            self.errors.show(error)
+        self.bar.say("Simulation stopped." if stopped else f"Trajectory {self.trajectory.value} simulated.")
+
+    def _clear_trajectory(self) -> None:
+        self.measured_source.data = {"x": [], "y": []}
+        self.simulated_source.data = {"x": [], "y": []}
+        self.trajectory_note.visible = True
+
+    def _draw_trajectory(self) -> None:
+        curves = self.curves
+        if curves is None:
+            return
+        mode = min(self.trajectory_mode.value, curves.measured.shape[1]) - 1
+        t = curves.t.tolist()
+        self.measured_source.data = {"x": t, "y": curves.measured[:, mode].tolist()}
+        self.simulated_source.data = {"x": t, "y": curves.simulated[:, mode].tolist()}
+        self.trajectory_note.visible = False
+        self.trajectory_figure.yaxis.axis_label = f"x_{mode + 1}"
+        self.trajectory_figure.title.text = (f"Trajectory {curves.index + 1}, mode {mode + 1}: measured vs simulated "
+                                             f"(deviation {curves.deviation:.2e})")
+
+    def _law_file(self) -> io.BytesIO:
+        """The learned law's file (validated on loading by :meth:`SelfSimilarLaw.from_bytes`)."""
+        return io.BytesIO(self.law.to_bytes())
