@@ -13,12 +13,16 @@ import panel as pn
 import pytest
 from bokeh.models import FixedTicker, LogTicker
 
+from explorer.data import measure_trajectories, save_trajectories
 from explorer.learning.anatomy import parameter_counts
 from explorer.learning.capacity import pair_coupling_bound
 from explorer.learning.experiment import BOUND_WORK
+from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
 from explorer.streams.learn import default_experiment
+from explorer.systems import make_system
 from explorer.views import EpsnetPage, GaugePage, LearnPage, SessionState, SparsityPage, build_pages, dashboard
+from explorer.views import learn as learn_view
 from explorer.views.dashboard import PAGES, Dashboard, page_view
 from explorer.views.epsnet import parse_resolutions
 from explorer.views.learn import BOUND_LABEL
@@ -385,3 +389,67 @@ def test_app_files_only_import_and_mark_servable(app):
     namespace = runpy.run_path(str(APPS / app))
     assert "pn" in namespace
     assert len((APPS / app).read_text().splitlines()) < 12
+
+
+@pytest.fixture(scope="module")
+def fput_file(tmp_path_factory):
+    """A small trajectory file as a user would upload it: FPUT d=5, 4 trajectories, positions only."""
+    data = measure_trajectories(make_system("fput", modes=5), 4, 0.05, 5.0, seed=1)
+    path = tmp_path_factory.mktemp("upload") / "fput.npz"
+    save_trajectories(path, data.t, data.x)
+    return data, path.read_bytes()
+
+
+def test_learn_page_learns_from_an_uploaded_file_and_simulates_a_chosen_trajectory(fput_file):
+    data, content = fput_file
+    session = SessionState()
+    page = LearnPage(session)
+    page.experiment.learner.param.update(sweeps=2)
+    page.data_file.param.update(value=content, filename="fput.npz")
+    assert "4 trajectories × 101 times, d = 5" in page.data_note.object
+    assert page.trajectory.value == 4 and page.trajectory_row.visible
+    page.run()
+    finish(page)
+    assert page.errors.text == ""
+    assert page.residuum.count("train") == page.residuum.count("test") == 2
+    assert session.law is page.law and session.law_label.startswith("fput.npz, d=5")
+    measured, simulated = page.measured_source.data, page.simulated_source.data
+    assert measured["y"] == data.x[3, :, 0].tolist() and len(simulated["x"]) == 101
+    assert simulated["y"][0] == measured["y"][0]
+    assert "Trajectory 4, mode 1" in page.trajectory_figure.title.text
+    page.trajectory_mode.value = 3
+    assert page.measured_source.data["y"] == data.x[3, :, 2].tolist()
+    page.trajectory.value = 1
+    finish(page)
+    assert page.measured_source.data["y"] == data.x[0, :, 2].tolist()
+    assert "Trajectory 1, mode 3" in page.trajectory_figure.title.text
+    page.until.value = 2.0
+    finish(page)
+    assert len(page.simulated_source.data["x"]) == 41 and page.simulated_source.data["x"][-1] == pytest.approx(2.0)
+    assert not page.download.disabled
+    law = SelfSimilarLaw.from_bytes(page.download.callback().getvalue(), "law.npz")
+    assert (law.modes, law.order) == (5, 2)
+    assert law.provenance["source"]["file"] == "fput.npz"
+    np.testing.assert_array_equal(law.predict(data.x[0, :3]), page.law.predict(data.x[0, :3]))
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "message"),
+    [
+        (b"not a zip archive", "broken.npz", "broken.npz: not a readable .npz file"),
+        (b"a,b\n1,2\n", "data.txt", "data.txt: expected a .npz or .csv file"),
+        (b"trajectory,t,x1\n0,0.0,1.0\n0,0.1,nan\n", "nan.csv", "nan.csv: key 'x' contains NaN"),
+    ],
+)
+def test_learn_page_refuses_a_bad_upload_with_one_line(content, filename, message):
+    page = LearnPage()
+    page.data_file.param.update(value=content, filename=filename)
+    assert message in page.errors.text and "\n" not in page.errors.text
+    assert page.data is None and page.data_clear.disabled
+
+
+def test_learn_page_refuses_an_upload_above_the_size_limit(fput_file, monkeypatch):
+    monkeypatch.setattr(learn_view, "MAX_UPLOAD_MB", 0.001)
+    page = LearnPage()
+    page.data_file.param.update(value=fput_file[1], filename="fput.npz")
+    assert "exceeds the limit of 0.001 MB" in page.errors.text and page.data is None

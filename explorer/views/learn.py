@@ -279,19 +279,19 @@ class LearnPage(JobOwner):
 
     def _build_data_controls(self) -> None:
         self.data_file = pn.widgets.FileInput(
-            accept=".npz,.csv", width=WIDGET_WIDTH, name="learn-data-file",
+            accept=".npz,.csv", width=WIDGET_WIDTH, css_classes=["learn-data-file"],
             description=f"Trajectories (t, x[, v]) or pairs (x, y), .npz (no pickle) or .csv, at most "
                         f"{MAX_UPLOAD_MB} MB; replaces the system above.")
         self.data_note = pn.pane.Markdown("No file: learning from the system above.", width=WIDGET_WIDTH,
                                           margin=(0, 10))
         self.data_clear = pn.widgets.Button(label="Use the system instead", width=WIDGET_WIDTH, disabled=True)
-        self.order = pn.widgets.Select(name="Order of the law", options={"1: ẋ = f(x)": 1, "2: ẍ = f(x)": 2},
+        self.order = pn.widgets.Select(label="Order of the law", options={"1: ẋ = f(x)": 1, "2: ẍ = f(x)": 2},
                                        value=2, width=WIDGET_WIDTH)
-        self.derivative = pn.widgets.Select(name="Derivative", options=[MEASURED_DERIVATIVE, *ESTIMATORS],
+        self.derivative = pn.widgets.Select(label="Derivative", options=[MEASURED_DERIVATIVE, *ESTIMATORS],
                                             width=WIDGET_WIDTH,
                                             description="Estimator of the derivatives from the positions (fd2/4/6: "
                                                         "finite differences; savgol: for noisy data).")
-        self.validation = pn.widgets.FloatInput(name="Held out (fraction of trajectories)", value=0.2, start=0.0,
+        self.validation = pn.widgets.FloatInput(label="Held out (fraction of trajectories)", value=0.2, start=0.0,
                                                 end=0.9, step=0.05, width=WIDGET_WIDTH)
         self.data_file.param.watch(ui_callback(lambda _e: self._load_file()), "value")
         self.data_clear.on_click(ui_callback(lambda _e: self.clear_data()))
@@ -299,14 +299,14 @@ class LearnPage(JobOwner):
                                  self.data_clear, title="Your data", collapsed=True, sizing_mode="stretch_width")
 
     def _build_trajectory_chart(self) -> None:
-        self.trajectory = pn.widgets.IntInput(name="Trajectory", value=1, start=1, end=1, width=110,
+        self.trajectory = pn.widgets.IntInput(label="Trajectory", value=1, start=1, end=1, width=110,
                                               description="Trajectory of the file, simulated by the law from its "
                                                           "first state (the last ones are held out).")
-        self.trajectory_mode = pn.widgets.IntInput(name="Mode l", value=1, start=1, end=1, width=90)
-        self.until = pn.widgets.FloatInput(name="Simulate until t", value=None, start=0.0, width=130,
+        self.trajectory_mode = pn.widgets.IntInput(label="Mode l", value=1, start=1, end=1, width=90)
+        self.until = pn.widgets.FloatInput(label="Simulate until t", value=None, start=0.0, width=130,
                                            placeholder="whole trajectory")
         self.download = pn.widgets.FileDownload(callback=self._law_file, filename="law.npz", disabled=True,
-                                                label="Download the law", button_type="success", width=170,
+                                                label="Download the law", color="success", width=170,
                                                 align="end")
         self.trajectory_figure = make_figure("Trajectory: measured vs simulated", "t", "x_l")
         self.measured_source = self.trajectory_figure.line(
