@@ -13,12 +13,13 @@ import panel as pn
 import pytest
 from bokeh.models import FixedTicker, LogTicker
 
-from explorer.data import measure_trajectories, save_trajectories
+from explorer.data import measure_trajectories, parse_data, save_trajectories
 from explorer.learning.anatomy import parameter_counts
 from explorer.learning.capacity import pair_coupling_bound
 from explorer.learning.experiment import BOUND_WORK
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
+from explorer.learning.simulation import compare
 from explorer.streams.learn import default_experiment
 from explorer.systems import make_system
 from explorer.views import EpsnetPage, GaugePage, LearnPage, SessionState, SparsityPage, build_pages, dashboard
@@ -393,8 +394,8 @@ def test_app_files_only_import_and_mark_servable(app):
 
 @pytest.fixture(scope="module")
 def fput_file(tmp_path_factory):
-    """A small trajectory file as a user would upload it: FPUT d=5, 4 trajectories, positions only."""
-    data = measure_trajectories(make_system("fput", modes=5), 4, 0.05, 5.0, seed=1)
+    """A small trajectory file as a user would upload it: FPUT d=5, 10 trajectories, t in [0, 10], positions only."""
+    data = measure_trajectories(make_system("fput", modes=5), 10, 0.05, 10.0, seed=1)
     path = tmp_path_factory.mktemp("upload") / "fput.npz"
     save_trajectories(path, data.t, data.x)
     return data, path.read_bytes()
@@ -406,19 +407,24 @@ def test_learn_page_learns_from_an_uploaded_file_and_simulates_a_chosen_trajecto
     page = LearnPage(session)
     page.experiment.learner.param.update(sweeps=2)
     page.data_file.param.update(value=content, filename="fput.npz")
-    assert "4 trajectories × 101 times, d = 5" in page.data_note.object
-    assert page.trajectory.value == 4 and page.trajectory_row.visible
+    assert "10 trajectories × 201 times, d = 5" in page.data_note.object
+    assert page.trajectory.value == 10 and page.trajectory_row.visible
     page.run()
     finish(page)
     assert page.errors.text == ""
     assert page.residuum.count("train") == page.residuum.count("test") == 2
     assert session.law is page.law and session.law_label.startswith("fput.npz, d=5")
+    assert page.scatter.title.text == "Equation k=1: learned vs estimated (390 held-out states)"  # 2 x (201 - 6)
     measured, simulated = page.measured_source.data, page.simulated_source.data
-    assert measured["y"] == data.x[3, :, 0].tolist() and len(simulated["x"]) == 101
+    assert measured["y"] == data.x[9, :, 0].tolist() and len(simulated["x"]) == 201
     assert simulated["y"][0] == measured["y"][0]
-    assert "Trajectory 4, mode 1" in page.trajectory_figure.title.text
+    held_out = compare(page.law, parse_data(content, "fput.npz").subset([9]))  # start velocity from positions
+    assert page.curves.deviation == held_out["deviation"] < 1
+    np.testing.assert_array_equal(simulated["y"], held_out["simulations"][0].x[:, 0])
+    assert f"Trajectory 10, mode 1: measured vs simulated (deviation {held_out['deviation']:.2e})" == \
+        page.trajectory_figure.title.text
     page.trajectory_mode.value = 3
-    assert page.measured_source.data["y"] == data.x[3, :, 2].tolist()
+    assert page.measured_source.data["y"] == data.x[9, :, 2].tolist()
     page.trajectory.value = 1
     finish(page)
     assert page.measured_source.data["y"] == data.x[0, :, 2].tolist()

@@ -85,6 +85,7 @@ class LearnPage(JobOwner):
         self.data: TrajectoryData | None = None
         self.data_content: bytes | None = None
         self.curves: TrajectoryCurves | None = None
+        self._scatter_reference = ("true", "held-out states")
         self._build_charts()
         self._build_selectors()
         self._build_data_controls()
@@ -189,6 +190,7 @@ class LearnPage(JobOwner):
         self.scatter_source.data = {"x": [], "y": []}
         self.diagonal.data_source.data = {"x": [], "y": []}
         self.scatter_note.visible = True
+        self._scatter_reference = ("true", "held-out states")
         self.blocks.update([], [], [], [], [], [])
         for widget in (self.equation, self.core_mode):
             widget.end = experiment.modes
@@ -231,7 +233,8 @@ class LearnPage(JobOwner):
             reason = self.updates[-1].stop if self.updates else None
             self.bar.say(f"**Finished**: {done} sweep(s), stopped by {reason}. " + self._final_numbers())
         self.download.disabled = self.law is None or self.law.order is None
-        if self.curves is not None and self.curves.index != self.trajectory.value - 1:
+        last = self.updates[-1].report["sweep"] if self.updates else None
+        if self.curves is not None and (self.curves.index != self.trajectory.value - 1 or self.curves.sweep != last):
             self._simulate_trajectory()
 
     def _final_numbers(self) -> str:
@@ -252,7 +255,8 @@ class LearnPage(JobOwner):
         low, high = float(truth.min()), float(truth.max())
         self.diagonal.data_source.data = {"x": [low, high], "y": [low, high]}
         self.scatter_note.visible = False
-        self.scatter.title.text = f"Equation k={k + 1}: learned vs true ({len(truth)} held-out states)"
+        reference, states = self._scatter_reference
+        self.scatter.title.text = f"Equation k={k + 1}: learned vs {reference} ({len(truth)} {states})"
 
     def _draw_blocks(self, update_types: bool = False) -> None:
         if self.law is None:
@@ -370,6 +374,7 @@ class LearnPage(JobOwner):
         for widget in (self.equation, self.core_mode):
             widget.param.update(end=data.modes, value=min(widget.value, data.modes))
         self._label = f"{data.name}, d={data.modes}, {self.experiment.learner.method}"
+        self._scatter_reference = ("estimated", "held-out states" if validation > 0 else "training states")
         settings = {k: v for k, v in self.experiment.learner.param.values().items() if k != "name"}
         self.bar.running(True)
         self.running_text = f"Estimating derivatives and initialising ({data.name}, d={data.modes}) ..."
