@@ -285,7 +285,8 @@ class LearnPage(JobOwner):
         self.data_file = pn.widgets.FileInput(
             accept=".npz,.csv", width=WIDGET_WIDTH, css_classes=["learn-data-file"],
             description=f"Trajectories (t, x[, v]) or pairs (x, y), .npz (no pickle) or .csv, at most "
-                        f"{MAX_UPLOAD_MB} MB; replaces the system above.")
+                        f"{MAX_UPLOAD_MB} MB (above 15 MB the server needs --websocket-max-message-size "
+                        "100000000); replaces the system above.")
         self.data_note = pn.pane.Markdown("No file: learning from the system above.", width=WIDGET_WIDTH,
                                           margin=(0, 10))
         self.data_clear = pn.widgets.Button(label="Use the system instead", width=WIDGET_WIDTH, disabled=True)
