@@ -13,7 +13,7 @@ import panel as pn
 import pytest
 from bokeh.models import FixedTicker, LogTicker
 
-from explorer.data import measure_trajectories, parse_data, save_trajectories
+from explorer.data import measure_trajectories, parse_data, save_pairs, save_trajectories
 from explorer.learning.anatomy import parameter_counts
 from explorer.learning.capacity import pair_coupling_bound
 from explorer.learning.experiment import BOUND_WORK
@@ -414,7 +414,7 @@ def test_learn_page_learns_from_an_uploaded_file_and_simulates_a_chosen_trajecto
     assert page.errors.text == ""
     assert page.residuum.count("train") == page.residuum.count("test") == 2
     assert session.law is page.law and session.law_label.startswith("fput.npz, d=5")
-    assert page.scatter.title.text == "Equation k=1: learned vs estimated (390 held-out states)"  # 2 x (201 - 6)
+    assert page.scatter.title.text == "Equation k=1: learned vs data (390 held-out states)"  # 2 x (201 - 6)
     measured, simulated = page.measured_source.data, page.simulated_source.data
     assert measured["y"] == data.x[9, :, 0].tolist() and len(simulated["x"]) == 201
     assert simulated["y"][0] == measured["y"][0]
@@ -459,3 +459,26 @@ def test_learn_page_refuses_an_upload_above_the_size_limit(fput_file, monkeypatc
     page = LearnPage()
     page.data_file.param.update(value=fput_file[1], filename="fput.npz")
     assert "exceeds the limit of 0.001 MB" in page.errors.text and page.data is None
+
+
+def test_learn_page_learns_from_an_uploaded_pair_file_without_a_trajectory_chart(tmp_path):
+    system = make_system("fput", modes=4)
+    X, Y = system.sample(300, seed=2)
+    save_pairs(tmp_path / "pairs.npz", X, Y)
+    page = LearnPage()
+    page.experiment.learner.param.update(sweeps=2)
+    page.data_file.param.update(value=(tmp_path / "pairs.npz").read_bytes(), filename="pairs.npz")
+    assert "300 pairs, d = 4" in page.data_note.object and page.trajectory.disabled
+    page.run()
+    finish(page)
+    assert page.errors.text == "" and page.residuum.count("test") == 2
+    assert page.scatter.title.text == "Equation k=1: learned vs data (60 held-out states)"
+    assert page.curves is None and page.measured_source.data["x"] == []
+    assert page.trajectory_note.visible and page.trajectory_note.text == learn_view.NO_TRAJECTORY
+    law = SelfSimilarLaw.from_bytes(page.download.callback().getvalue(), "law.npz")
+    assert law.modes == 4 and law.provenance["source"]["file"] == "pairs.npz"
+    page.clear_data()
+    page.experiment.param.update(modes=5, samples=200, test_samples=300)
+    page.run()
+    finish(page)
+    assert page.law.modes == 5 and page.scatter.title.text.endswith("learned vs true (400 held-out states)")

@@ -45,7 +45,7 @@ from explorer.views.controls import (
     param_controls,
     select,
 )
-from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
+from explorer.views.plots import WAITING, Heatmap, LineChart, make_figure, placeholder
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
@@ -56,6 +56,8 @@ BOUND_LABEL = "lower bound (any law, this ρ and L)"
 
 MAX_UPLOAD_MB = 50
 """Largest data file the page accepts (the server's websocket limit must allow it, see the README)."""
+
+NO_TRAJECTORY = "A pair file holds no trajectory to simulate."
 
 MEASURED_DERIVATIVE = "measured, else fd6"
 """Derivative choice: the file's xdot/xddot when present, else the default estimator."""
@@ -85,7 +87,7 @@ class LearnPage(JobOwner):
         self.data: TrajectoryData | None = None
         self.data_content: bytes | None = None
         self.curves: TrajectoryCurves | None = None
-        self._scatter_reference = ("true", "held-out states")
+        self._scatter_reference = ("true", "held-out states", "true target")
         self._build_charts()
         self._build_selectors()
         self._build_data_controls()
@@ -190,7 +192,7 @@ class LearnPage(JobOwner):
         self.scatter_source.data = {"x": [], "y": []}
         self.diagonal.data_source.data = {"x": [], "y": []}
         self.scatter_note.visible = True
-        self._scatter_reference = ("true", "held-out states")
+        self._scatter_reference = ("true", "held-out states", "true target")
         self.blocks.update([], [], [], [], [], [])
         for widget in (self.equation, self.core_mode):
             widget.end = experiment.modes
@@ -255,8 +257,9 @@ class LearnPage(JobOwner):
         low, high = float(truth.min()), float(truth.max())
         self.diagonal.data_source.data = {"x": [low, high], "y": [low, high]}
         self.scatter_note.visible = False
-        reference, states = self._scatter_reference
+        reference, states, axis = self._scatter_reference
         self.scatter.title.text = f"Equation k={k + 1}: learned vs {reference} ({len(truth)} {states})"
+        self.scatter.xaxis.axis_label = axis
 
     def _draw_blocks(self, update_types: bool = False) -> None:
         if self.law is None:
@@ -342,7 +345,13 @@ class LearnPage(JobOwner):
             return
         self.data, self.data_content = data, content
         self.data_clear.disabled = False
-        if isinstance(data, TrajectoryData):
+        trajectories = isinstance(data, TrajectoryData)
+        for widget in (self.trajectory, self.trajectory_mode, self.until):
+            widget.disabled = not trajectories
+        self.curves = None
+        self._clear_trajectory()
+        self.trajectory_note.text = WAITING if trajectories else NO_TRAJECTORY
+        if trajectories:
             self.data_note.object = (f"**{name}**: {data.trajectories} trajectories × {data.points} times, "
                                      f"d = {data.modes}; replaces the system above.")
             if data.xdot is not None or data.xddot is not None:
@@ -375,7 +384,8 @@ class LearnPage(JobOwner):
         for widget in (self.equation, self.core_mode):
             widget.param.update(end=data.modes, value=min(widget.value, data.modes))
         self._label = f"{data.name}, d={data.modes}, {self.experiment.learner.method}"
-        self._scatter_reference = ("estimated", "held-out states" if validation > 0 else "training states")
+        self._scatter_reference = ("data", "held-out states" if validation > 0 else "training states",
+                                   "target from the data (measured or estimated derivative)")
         settings = {k: v for k, v in self.experiment.learner.param.values().items() if k != "name"}
         self.bar.running(True)
         self.running_text = f"Estimating derivatives and initialising ({data.name}, d={data.modes}) ..."
