@@ -482,3 +482,18 @@ def test_learn_page_learns_from_an_uploaded_pair_file_without_a_trajectory_chart
     page.run()
     finish(page)
     assert page.law.modes == 5 and page.scatter.title.text.endswith("learned vs true (400 held-out states)")
+
+
+def test_learn_page_stopped_on_data_simulates_the_law_it_keeps(fput_file):
+    page = LearnPage()
+    page.experiment.learner.param.update(sweeps=200, stagnation=0.0)
+    page.data_file.param.update(value=fput_file[1], filename="fput.npz")
+    page.run()
+    poll_until(page, lambda: len(page.updates) >= 2)
+    page.stop()
+    kept = page.updates[-1].report["sweep"]
+    assert page.bar.status.object.startswith("**Stopped**") and "Simulating trajectory 10" in page.bar.status.object
+    finish(page)
+    assert page.curves.sweep == kept and page.curves.index == 9
+    assert page.bar.status.object.endswith("kept. Then trajectory 10 simulated.")
+    assert len(page.simulated_source.data["x"]) == 201 and not page.download.disabled

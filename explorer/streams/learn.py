@@ -34,7 +34,7 @@ class TrajectoryCurves:
     """Trajectory ``index`` (0-based) of a data file: times ``t`` ``(T,)``, the measured states ``measured``
     ``(T, d)`` and the law's simulation from its first state ``simulated`` ``(T, d)`` (NaN after a divergence);
     ``deviation`` is ``max_t |x_sim - x| / max_t |x|`` (:func:`explorer.learning.simulation.deviation`); ``sweep``
-    the sweep of the law simulated (None: a law given after the run)."""
+    the sweep of the law simulated (None: not known)."""
 
     index: int
     t: np.ndarray
@@ -149,9 +149,10 @@ def data_learn_updates(content: bytes, filename: str, learner_settings: dict, or
 
 
 def trajectory_curves(law: SelfSimilarLaw, content: bytes, filename: str, trajectory: int,
-                      until: float | None = None, derivative: str | None = None):
-    """Generator of the one :class:`TrajectoryCurves` of ``trajectory`` of a data file simulated by ``law``."""
-    yield _curves(law, parse_data(content, filename), trajectory, until, _differentiation(derivative))
+                      until: float | None = None, derivative: str | None = None, sweep: int | None = None):
+    """Generator of the one :class:`TrajectoryCurves` of ``trajectory`` of a data file simulated by ``law`` (the
+    law of ``sweep``)."""
+    yield _curves(law, parse_data(content, filename), trajectory, until, _differentiation(derivative), sweep)
 
 
 def _curves(law, data, index: int, until, differentiation, sweep: int | None = None) -> TrajectoryCurves | None:

@@ -88,6 +88,7 @@ class LearnPage(JobOwner):
         self.data_content: bytes | None = None
         self.curves: TrajectoryCurves | None = None
         self._scatter_reference = ("true", "held-out states", "true target")
+        self._run_status = ""
         self._build_charts()
         self._build_selectors()
         self._build_data_controls()
@@ -209,8 +210,9 @@ class LearnPage(JobOwner):
         if updates[-1].bound is not None:
             self.residuum.set(BOUND_LABEL, [1, max(sweeps[-1], 2)], [updates[-1].bound] * 2)
         self.law = updates[-1].law
-        if updates[-1].curves is not None:
-            self.curves = updates[-1].curves
+        curves = [u.curves for u in updates if u.curves is not None]
+        if curves:
+            self.curves = curves[-1]
             self._draw_trajectory()
         self.session.param.update(law=self.law, law_label=f"{self._label}, sweep {sweeps[-1]}")
         self._draw_scatter()
@@ -235,8 +237,10 @@ class LearnPage(JobOwner):
             reason = self.updates[-1].stop if self.updates else None
             self.bar.say(f"**Finished**: {done} sweep(s), stopped by {reason}. " + self._final_numbers())
         self.download.disabled = self.law is None or self.law.order is None
+        self._run_status = self.bar.status.object
         last = self.updates[-1].report["sweep"] if self.updates else None
-        if self.curves is not None and (self.curves.index != self.trajectory.value - 1 or self.curves.sweep != last):
+        shown = None if self.curves is None else (self.curves.index, self.curves.sweep)
+        if self.data is not None and shown != (self.trajectory.value - 1, last):
             self._simulate_trajectory()
 
     def _final_numbers(self) -> str:
@@ -399,10 +403,11 @@ class LearnPage(JobOwner):
         if (self.job is not None and self.job.running) or self.law is None or self.law.order is None \
                 or not isinstance(self.data, TrajectoryData):
             return
-        self.running_text = f"Simulating trajectory {self.trajectory.value} ..."
+        self.running_text = f"{self._run_status} Simulating trajectory {self.trajectory.value} ...".strip()
         self.bar.say(self.running_text)
+        sweep = self.updates[-1].report["sweep"] if self.updates else None
         produce = partial(trajectory_curves, self.law, self.data_content, self.data.name, self.trajectory.value - 1,
-                          self.until.value, self._derivative())
+                          self.until.value, self._derivative(), sweep)
         self.job = Job(produce, self._consume_curves, self._simulated, self._queued).start()
 
     def _consume_curves(self, curves: list[TrajectoryCurves]) -> None:
@@ -412,7 +417,8 @@ class LearnPage(JobOwner):
     def _simulated(self, error, stopped: bool) -> None:
         if error is not None:
             self.errors.show(error)
-        self.bar.say("Simulation stopped." if stopped else f"Trajectory {self.trajectory.value} simulated.")
+        done = "simulation stopped" if stopped else f"trajectory {self.trajectory.value} simulated"
+        self.bar.say(f"{self._run_status} Then {done}.".strip())
 
     def _clear_trajectory(self) -> None:
         self.measured_source.data = {"x": [], "y": []}
