@@ -24,6 +24,9 @@ import numpy as np
 import panel as pn
 import pytest
 
+from explorer.data import measure_trajectories, save_trajectories
+from explorer.learning.law import SelfSimilarLaw
+from explorer.systems import make_system
 from explorer.views import dashboard, page_view
 from explorer.views.dashboard import PAGES
 from explorer.views.worker import server_engine
@@ -514,3 +517,24 @@ def test_panel_serve_with_a_registered_law_uploads_and_no_outside_requests(brows
     text = log.read_text()
     (ARTIFACTS / "panel-serve-law.log").write_text(text)
     assert "Traceback" not in text, text[-4000:]
+
+
+def test_learn_from_an_uploaded_file_draws_a_trajectory_and_downloads_the_law(page, server, tmp_path):
+    data = measure_trajectories(make_system("fput", modes=5), 10, 0.05, 10.0, seed=1)
+    path = tmp_path / "fput.npz"
+    save_trajectories(path, data.t, data.x)
+    open_app(page, f"{server.url}/learn")
+    set_input(page, "Sweeps (limit)", 2)
+    page.get_by_text("Your data", exact=True).click()
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text("10 trajectories × 201 times, d = 5").wait_for(timeout=30_000)
+    click(page, "Run")
+    wait_status(page, r"Finished")
+    assert wait_points(page, "learn-trajectory:simulated", 201) == 201
+    assert points(page, "learn-trajectory:measured") == 201
+    with page.expect_download(timeout=30_000) as download:
+        click(page, "Download the law")
+    law = SelfSimilarLaw.from_bytes(Path(download.value.path()).read_bytes(), "law.npz")
+    assert (law.modes, law.order) == (5, 2)
+    settle(page)
+    screenshot(page, "learn-from-data")

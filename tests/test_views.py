@@ -13,12 +13,17 @@ import panel as pn
 import pytest
 from bokeh.models import FixedTicker, LogTicker
 
+from explorer.data import measure_trajectories, parse_data, save_pairs, save_trajectories
 from explorer.learning.anatomy import parameter_counts
 from explorer.learning.capacity import pair_coupling_bound
 from explorer.learning.experiment import BOUND_WORK
+from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
+from explorer.learning.simulation import compare
 from explorer.streams.learn import default_experiment
+from explorer.systems import make_system
 from explorer.views import EpsnetPage, GaugePage, LearnPage, SessionState, SparsityPage, build_pages, dashboard
+from explorer.views import learn as learn_view
 from explorer.views.dashboard import PAGES, Dashboard, page_view
 from explorer.views.epsnet import parse_resolutions
 from explorer.views.learn import BOUND_LABEL
@@ -385,3 +390,110 @@ def test_app_files_only_import_and_mark_servable(app):
     namespace = runpy.run_path(str(APPS / app))
     assert "pn" in namespace
     assert len((APPS / app).read_text().splitlines()) < 12
+
+
+@pytest.fixture(scope="module")
+def fput_file(tmp_path_factory):
+    """A small trajectory file as a user would upload it: FPUT d=5, 10 trajectories, t in [0, 10], positions only."""
+    data = measure_trajectories(make_system("fput", modes=5), 10, 0.05, 10.0, seed=1)
+    path = tmp_path_factory.mktemp("upload") / "fput.npz"
+    save_trajectories(path, data.t, data.x)
+    return data, path.read_bytes()
+
+
+def test_learn_page_learns_from_an_uploaded_file_and_simulates_a_chosen_trajectory(fput_file):
+    data, content = fput_file
+    session = SessionState()
+    page = LearnPage(session)
+    page.experiment.learner.param.update(sweeps=2)
+    page.data_file.param.update(value=content, filename="fput.npz")
+    assert "10 trajectories × 201 times, d = 5" in page.data_note.object
+    assert page.trajectory.value == 10 and page.trajectory_row.visible
+    page.run()
+    finish(page)
+    assert page.errors.text == ""
+    assert page.residuum.count("train") == page.residuum.count("test") == 2
+    assert session.law is page.law and session.law_label.startswith("fput.npz, d=5")
+    assert page.scatter.title.text == "Equation k=1: learned vs data (390 held-out states)"  # 2 x (201 - 6)
+    measured, simulated = page.measured_source.data, page.simulated_source.data
+    assert measured["y"] == data.x[9, :, 0].tolist() and len(simulated["x"]) == 201
+    assert simulated["y"][0] == measured["y"][0]
+    held_out = compare(page.law, parse_data(content, "fput.npz").subset([9]))  # start velocity from positions
+    assert page.curves.deviation == held_out["deviation"] < 1
+    np.testing.assert_array_equal(simulated["y"], held_out["simulations"][0].x[:, 0])
+    assert f"Trajectory 10, mode 1: measured vs simulated (deviation {held_out['deviation']:.2e})" == \
+        page.trajectory_figure.title.text
+    page.trajectory_mode.value = 3
+    assert page.measured_source.data["y"] == data.x[9, :, 2].tolist()
+    page.trajectory.value = 1
+    finish(page)
+    assert page.measured_source.data["y"] == data.x[0, :, 2].tolist()
+    assert "Trajectory 1, mode 3" in page.trajectory_figure.title.text
+    page.until.value = 2.0
+    finish(page)
+    assert len(page.simulated_source.data["x"]) == 41 and page.simulated_source.data["x"][-1] == pytest.approx(2.0)
+    assert not page.download.disabled
+    law = SelfSimilarLaw.from_bytes(page.download.callback().getvalue(), "law.npz")
+    assert (law.modes, law.order) == (5, 2)
+    assert law.provenance["source"]["file"] == "fput.npz"
+    np.testing.assert_array_equal(law.predict(data.x[0, :3]), page.law.predict(data.x[0, :3]))
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "message"),
+    [
+        (b"not a zip archive", "broken.npz", "broken.npz: not a readable .npz file"),
+        (b"a,b\n1,2\n", "data.txt", "data.txt: expected a .npz or .csv file"),
+        (b"trajectory,t,x1\n0,0.0,1.0\n0,0.1,nan\n", "nan.csv", "nan.csv: key 'x' contains NaN"),
+    ],
+)
+def test_learn_page_refuses_a_bad_upload_with_one_line(content, filename, message):
+    page = LearnPage()
+    page.data_file.param.update(value=content, filename=filename)
+    assert message in page.errors.text and "\n" not in page.errors.text
+    assert page.data is None and page.data_clear.disabled
+
+
+def test_learn_page_refuses_an_upload_above_the_size_limit(fput_file, monkeypatch):
+    monkeypatch.setattr(learn_view, "MAX_UPLOAD_MB", 0.001)
+    page = LearnPage()
+    page.data_file.param.update(value=fput_file[1], filename="fput.npz")
+    assert "exceeds the limit of 0.001 MB" in page.errors.text and page.data is None
+
+
+def test_learn_page_learns_from_an_uploaded_pair_file_without_a_trajectory_chart(tmp_path):
+    system = make_system("fput", modes=4)
+    X, Y = system.sample(300, seed=2)
+    save_pairs(tmp_path / "pairs.npz", X, Y)
+    page = LearnPage()
+    page.experiment.learner.param.update(sweeps=2)
+    page.data_file.param.update(value=(tmp_path / "pairs.npz").read_bytes(), filename="pairs.npz")
+    assert "300 pairs, d = 4" in page.data_note.object and page.trajectory.disabled
+    page.run()
+    finish(page)
+    assert page.errors.text == "" and page.residuum.count("test") == 2
+    assert page.scatter.title.text == "Equation k=1: learned vs data (60 held-out states)"
+    assert page.curves is None and page.measured_source.data["x"] == []
+    assert page.trajectory_note.visible and page.trajectory_note.text == learn_view.NO_TRAJECTORY
+    law = SelfSimilarLaw.from_bytes(page.download.callback().getvalue(), "law.npz")
+    assert law.modes == 4 and law.provenance["source"]["file"] == "pairs.npz"
+    page.clear_data()
+    page.experiment.param.update(modes=5, samples=200, test_samples=300)
+    page.run()
+    finish(page)
+    assert page.law.modes == 5 and page.scatter.title.text.endswith("learned vs true (400 held-out states)")
+
+
+def test_learn_page_stopped_on_data_simulates_the_law_it_keeps(fput_file):
+    page = LearnPage()
+    page.experiment.learner.param.update(sweeps=200, stagnation=0.0)
+    page.data_file.param.update(value=fput_file[1], filename="fput.npz")
+    page.run()
+    poll_until(page, lambda: len(page.updates) >= 2)
+    page.stop()
+    kept = page.updates[-1].report["sweep"]
+    assert page.bar.status.object.startswith("**Stopped**") and "Simulating trajectory 10" in page.bar.status.object
+    finish(page)
+    assert page.curves.sweep == kept and page.curves.index == 9
+    assert page.bar.status.object.endswith("kept. Then trajectory 10 simulated.")
+    assert len(page.simulated_source.data["x"]) == 201 and not page.download.disabled

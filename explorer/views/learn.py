@@ -4,21 +4,38 @@ While the learner runs the page shows the training and test residuum per sweep (
 sweep, the learned law of one equation against the true one on held-out states, and the block magnitudes of one
 core (``law.block_norms``). Stopping keeps the law learned so far; it is published to the session so that the
 Sparsity page can overlay it.
+
+"Your data" replaces the system by an uploaded trajectory or pair file (``.npz`` read without pickle, or ``.csv``;
+at most :data:`MAX_UPLOAD_MB` MB): the page learns from it with the learner's settings (the domain from the data),
+draws one trajectory and mode, measured against the law of each sweep simulated from the trajectory's first state,
+and offers the learned law as a law file (:meth:`SelfSimilarLaw.to_bytes`) for download.
 """
 
 from __future__ import annotations
 
+import io
 from functools import partial
 
 import panel as pn
 
+from explorer.data import ESTIMATORS, DataError, TrajectoryData, parse_data
 from explorer.learning.anatomy import block_cells, type_name
 from explorer.learning.experiment import LearningExperiment
 from explorer.learning.law import SelfSimilarLaw
-from explorer.streams.learn import LearnUpdate, default_experiment, experiment_memory, learn_updates
+from explorer.streams.learn import (
+    LearnUpdate,
+    TrajectoryCurves,
+    data_learn_updates,
+    data_memory,
+    default_experiment,
+    experiment_memory,
+    learn_updates,
+    trajectory_curves,
+)
 from explorer.views.controls import (
     SEED_END,
     SIDEBAR_WIDTH,
+    WIDGET_WIDTH,
     ErrorBox,
     RunBar,
     checkbox,
@@ -28,7 +45,7 @@ from explorer.views.controls import (
     param_controls,
     select,
 )
-from explorer.views.plots import Heatmap, LineChart, make_figure, placeholder
+from explorer.views.plots import WAITING, Heatmap, LineChart, make_figure, placeholder
 from explorer.views.server_options import system_choices
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
@@ -40,6 +57,14 @@ BOUND_LABEL = "lower bound (any law, this ρ and L)"
 
 LAW_NOTE = "Other laws are registered by whoever starts the server: panel serve apps/ --args --law MODULE:CALLABLE."
 """End of the System box's refusal: the browser never names code for the server to import."""
+
+MAX_UPLOAD_MB = 50
+"""Largest data file the page accepts (the server's websocket limit must allow it, see the README)."""
+
+NO_TRAJECTORY = "A pair file holds no trajectory to simulate."
+
+MEASURED_DERIVATIVE = "measured, else fd6"
+"""Derivative choice: the file's xdot/xddot when present, else the default estimator."""
 
 
 class LearnPage(JobOwner):
@@ -64,8 +89,15 @@ class LearnPage(JobOwner):
         self._sweep_limit, self._label, self._settings = self.experiment.learner.sweeps, "", ""
         self.errors = ErrorBox()
         self.bar = RunBar(self.run, self.stop)
+        self.data: TrajectoryData | None = None
+        self.data_content: bytes | None = None
+        self.curves: TrajectoryCurves | None = None
+        self._scatter_reference = ("true", "held-out states", "true target")
+        self._run_status = ""
         self._build_charts()
         self._build_selectors()
+        self._build_data_controls()
+        self._build_trajectory_chart()
         self.panel = self._layout()
         on_session_end(self._abandon)
 
@@ -119,7 +151,7 @@ class LearnPage(JobOwner):
         self.bar.guard(problem, learner, data, optimiser)
         advanced = pn.Card(data, optimiser, title="More settings", collapsed=True, sizing_mode="stretch_width")
         return pn.Column(
-            "### Problem", problem, "### Learner", learner, advanced, self.bar.panel, self.errors.pane,
+            "### Problem", problem, self.data_card, "### Learner", learner, advanced, self.bar.panel, self.errors.pane,
             width=SIDEBAR_WIDTH,
         )
 
@@ -130,7 +162,10 @@ class LearnPage(JobOwner):
                 pn.Column(self.equation, self.scatter),
                 pn.Column(pn.Row(self.core_mode, self.core_type), self.blocks.figure),
             ),
+            pn.Column(pn.Row(self.trajectory, self.trajectory_mode, self.until, self.download),
+                      self.trajectory_figure, visible=False),
         )
+        self.trajectory_row = charts[-1]
         return pn.Row(self._controls(), charts, name=self.title)
 
     def run(self) -> None:
@@ -138,6 +173,9 @@ class LearnPage(JobOwner):
         if self.job is not None and self.job.running:
             return
         self.errors.clear()
+        if self.data is not None:
+            self._run_data()
+            return
         experiment = self.experiment.copy()
         if not self.fits(*experiment_memory(experiment)):
             return
@@ -158,6 +196,7 @@ class LearnPage(JobOwner):
         self.diagonal.data_source.data = {"x": [], "y": []}
         self.scatter_note.visible = True
         self.scatter.legend.visible = False
+        self._scatter_reference = ("true", "held-out states", "true target")
         self.blocks.update([], [], [], [], [], [])
         for widget in (self.equation, self.core_mode):
             widget.end = experiment.modes
@@ -174,6 +213,10 @@ class LearnPage(JobOwner):
         if updates[-1].bound is not None:
             self.residuum.set(BOUND_LABEL, [1, max(sweeps[-1], 2)], [updates[-1].bound] * 2)
         self.law = updates[-1].law
+        curves = [u.curves for u in updates if u.curves is not None]
+        if curves:
+            self.curves = curves[-1]
+            self._draw_trajectory()
         self.session.param.update(law=self.law, law_label=f"{self._label}, sweep {sweeps[-1]}")
         self._draw_scatter()
         self._draw_blocks(update_types=True)
@@ -197,6 +240,12 @@ class LearnPage(JobOwner):
             reason = self.updates[-1].stop if self.updates else None
             self.bar.say(f"**Finished** ({self._settings}): {done} sweep(s), stopped by {reason}. "
                          + self._final_numbers())
+        self.download.disabled = self.law is None or self.law.order is None
+        self._run_status = self.bar.status.object
+        last = self.updates[-1].report["sweep"] if self.updates else None
+        shown = None if self.curves is None else (self.curves.index, self.curves.sweep)
+        if self.data is not None and shown != (self.trajectory.value - 1, last):
+            self._simulate_trajectory()
 
     def _final_numbers(self) -> str:
         if not self.updates:
@@ -217,7 +266,9 @@ class LearnPage(JobOwner):
         self.diagonal.data_source.data = {"x": [low, high], "y": [low, high]}
         self.scatter_note.visible = False
         self.scatter.legend.visible = True
-        self.scatter.title.text = f"Equation k={k + 1}: learned vs true ({len(truth)} held-out states)"
+        reference, states, axis = self._scatter_reference
+        self.scatter.title.text = f"Equation k={k + 1}: learned vs {reference} ({len(truth)} {states})"
+        self.scatter.xaxis.axis_label = axis
 
     def _draw_blocks(self, update_types: bool = False) -> None:
         if self.law is None:
@@ -239,3 +290,159 @@ class LearnPage(JobOwner):
             current = self.core_type.value
             self.core_type.param.update(options=options, value=current if current in kinds else kinds[-1],
                                         disabled=False)
+
+    # Your data: an uploaded file as the system, a trajectory measured vs simulated, the law file.
+
+    def _build_data_controls(self) -> None:
+        self.data_file = pn.widgets.FileInput(
+            accept=".npz,.csv", width=WIDGET_WIDTH, css_classes=["learn-data-file"],
+            description=f"Trajectories (t, x[, v]) or pairs (x, y), .npz (no pickle) or .csv, at most "
+                        f"{MAX_UPLOAD_MB} MB (above 15 MB the server needs --websocket-max-message-size "
+                        "100000000); replaces the system above.")
+        self.data_note = pn.pane.Markdown("No file: learning from the system above.", width=WIDGET_WIDTH,
+                                          margin=(0, 10))
+        self.data_clear = pn.widgets.Button(label="Use the system instead", width=WIDGET_WIDTH, disabled=True)
+        self.order = pn.widgets.Select(label="Order of the law", options={"1: ẋ = f(x)": 1, "2: ẍ = f(x)": 2},
+                                       value=2, width=WIDGET_WIDTH)
+        self.derivative = pn.widgets.Select(label="Derivative", options=[MEASURED_DERIVATIVE, *ESTIMATORS],
+                                            width=WIDGET_WIDTH,
+                                            description="Estimator of the derivatives from the positions (fd2/4/6: "
+                                                        "finite differences; savgol: for noisy data).")
+        self.validation = pn.widgets.FloatInput(label="Held out (fraction of trajectories)", value=0.2, start=0.0,
+                                                end=0.9, step=0.05, width=WIDGET_WIDTH)
+        self.data_file.param.watch(ui_callback(lambda _e: self._load_file()), "value")
+        self.data_clear.on_click(ui_callback(lambda _e: self.clear_data()))
+        self.data_card = pn.Card(self.data_file, self.data_note, self.order, self.derivative, self.validation,
+                                 self.data_clear, title="Your data", collapsed=True, sizing_mode="stretch_width")
+
+    def _build_trajectory_chart(self) -> None:
+        self.trajectory = pn.widgets.IntInput(label="Trajectory", value=1, start=1, end=1, width=110,
+                                              description="Trajectory of the file, simulated by the law from its "
+                                                          "first state (the last ones are held out).")
+        self.trajectory_mode = pn.widgets.IntInput(label="Mode l", value=1, start=1, end=1, width=90)
+        self.until = pn.widgets.FloatInput(label="Simulate until t", value=None, start=0.0, width=130,
+                                           placeholder="whole trajectory")
+        self.download = pn.widgets.FileDownload(callback=self._law_file, filename="law.npz", disabled=True,
+                                                label="Download the law", color="success", width=170,
+                                                align="end")
+        self.trajectory_figure = make_figure("Trajectory: measured vs simulated", "t", "x_l")
+        self.measured_source = self.trajectory_figure.line(
+            [], [], color="#1f77b4", line_width=2, legend_label="measured").data_source
+        self.simulated_source = self.trajectory_figure.line(
+            [], [], color="#d62728", line_width=2, line_dash="dashed", legend_label="simulated by the law").data_source
+        self.measured_source.name = "learn-trajectory:measured"
+        self.simulated_source.name = "learn-trajectory:simulated"
+        self.trajectory_figure.legend.location = "top_left"
+        self.trajectory_note = placeholder(self.trajectory_figure)
+        self.trajectory_mode.param.watch(ui_callback(lambda _e: self._draw_trajectory()), "value")
+        for widget in (self.trajectory, self.until):
+            widget.param.watch(ui_callback(lambda _e: self._simulate_trajectory()), "value")
+
+    def _load_file(self) -> None:
+        """Parse the uploaded file (no pickle); a bad one shows one line and leaves the system in charge."""
+        content, name = self.data_file.value, self.data_file.filename or "upload"
+        if content is None:
+            return
+        self.errors.clear()
+        try:
+            if len(content) > MAX_UPLOAD_MB * 2**20:
+                raise DataError(f"{name}: {len(content) / 2**20:.0f} MB exceeds the limit of {MAX_UPLOAD_MB} MB")
+            data = parse_data(content, name)
+        except DataError as exc:
+            self.clear_data()
+            self.errors.show(str(exc), prefix="Cannot read the file")
+            return
+        self.data, self.data_content = data, content
+        self.data_clear.disabled = False
+        trajectories = isinstance(data, TrajectoryData)
+        for widget in (self.trajectory, self.trajectory_mode, self.until):
+            widget.disabled = not trajectories
+        self.curves = None
+        self._clear_trajectory()
+        self.trajectory_note.text = WAITING if trajectories else NO_TRAJECTORY
+        if trajectories:
+            self.data_note.object = (f"**{name}**: {data.trajectories} trajectories × {data.points} times, "
+                                     f"d = {data.modes}; replaces the system above.")
+            if data.xdot is not None or data.xddot is not None:
+                self.order.value = 1 if data.xddot is None else 2
+            self.trajectory.param.update(end=data.trajectories, value=data.trajectories)
+        else:
+            self.data_note.object = (f"**{name}**: {data.states().shape[0]:,} pairs, d = {data.modes}; "
+                                     "replaces the system above.")
+        self.trajectory_mode.param.update(end=data.modes, value=min(self.trajectory_mode.value, data.modes))
+        self.trajectory_row.visible = True
+
+    def clear_data(self) -> None:
+        """Forget the uploaded file: Run learns from the system again."""
+        self.data = self.data_content = None
+        self.data_clear.disabled = True
+        self.data_note.object = "No file: learning from the system above."
+
+    def _derivative(self) -> str | None:
+        return None if self.derivative.value == MEASURED_DERIVATIVE else self.derivative.value
+
+    def _run_data(self) -> None:
+        """Start learning from the uploaded file with a copy of the learner's settings."""
+        data, validation = self.data, float(self.validation.value or 0.0)
+        if not self.fits(*data_memory(data, validation)):
+            return
+        self._reset(self.experiment)
+        self.curves = None
+        self.download.disabled = True
+        self._clear_trajectory()
+        for widget in (self.equation, self.core_mode):
+            widget.param.update(end=data.modes, value=min(widget.value, data.modes))
+        self._label = f"{data.name}, d={data.modes}, {self.experiment.learner.method}"
+        self._scatter_reference = ("data", "held-out states" if validation > 0 else "training states",
+                                   "target from the data (measured or estimated derivative)")
+        settings = {k: v for k, v in self.experiment.learner.param.values().items() if k != "name"}
+        self.bar.running(True)
+        self.running_text = f"Estimating derivatives and initialising ({data.name}, d={data.modes}) ..."
+        self.bar.say(self.running_text)
+        produce = partial(data_learn_updates, self.data_content, data.name, settings, self.order.value,
+                          self._derivative(), validation, self.trajectory.value - 1, self.until.value)
+        self.job = Job(produce, self._consume, self._finish, self._queued).start()
+
+    def _simulate_trajectory(self) -> None:
+        """Simulate the chosen trajectory with the law learned last (after a run; during one the next sweep does)."""
+        if (self.job is not None and self.job.running) or self.law is None or self.law.order is None \
+                or not isinstance(self.data, TrajectoryData):
+            return
+        self.running_text = f"{self._run_status} Simulating trajectory {self.trajectory.value} ...".strip()
+        self.bar.say(self.running_text)
+        sweep = self.updates[-1].report["sweep"] if self.updates else None
+        produce = partial(trajectory_curves, self.law, self.data_content, self.data.name, self.trajectory.value - 1,
+                          self.until.value, self._derivative(), sweep)
+        self.job = Job(produce, self._consume_curves, self._simulated, self._queued).start()
+
+    def _consume_curves(self, curves: list[TrajectoryCurves]) -> None:
+        self.curves = curves[-1]
+        self._draw_trajectory()
+
+    def _simulated(self, error, stopped: bool) -> None:
+        if error is not None:
+            self.errors.show(error)
+        done = "simulation stopped" if stopped else f"trajectory {self.trajectory.value} simulated"
+        self.bar.say(f"{self._run_status} Then {done}.".strip())
+
+    def _clear_trajectory(self) -> None:
+        self.measured_source.data = {"x": [], "y": []}
+        self.simulated_source.data = {"x": [], "y": []}
+        self.trajectory_note.visible = True
+
+    def _draw_trajectory(self) -> None:
+        curves = self.curves
+        if curves is None:
+            return
+        mode = min(self.trajectory_mode.value, curves.measured.shape[1]) - 1
+        t = curves.t.tolist()
+        self.measured_source.data = {"x": t, "y": curves.measured[:, mode].tolist()}
+        self.simulated_source.data = {"x": t, "y": curves.simulated[:, mode].tolist()}
+        self.trajectory_note.visible = False
+        self.trajectory_figure.yaxis.axis_label = f"x_{mode + 1}"
+        self.trajectory_figure.title.text = (f"Trajectory {curves.index + 1}, mode {mode + 1}: measured vs simulated "
+                                             f"(deviation {curves.deviation:.2e})")
+
+    def _law_file(self) -> io.BytesIO:
+        """The learned law's file (validated on loading by :meth:`SelfSimilarLaw.from_bytes`)."""
+        return io.BytesIO(self.law.to_bytes())
