@@ -42,7 +42,7 @@ from explorer.resources import ResourceError, check_memory
 
 __all__ = [
     "Job", "PERIOD_MS", "ORPHAN_GRACE_MS", "in_server_session", "on_session_end", "session_abandoned", "ui_callback",
-    "server_engine", "configure_engine",
+    "server_engine", "configure_engine", "close_server_engine",
 ]
 
 PERIOD_MS = 200
@@ -76,6 +76,14 @@ def server_engine() -> DaskEngine:
             options = {"scheduler": os.environ.get("EXPLORER_SCHEDULER") or None, **_ENGINE_OPTIONS}
             _ENGINE.append(DaskEngine(**options))
         return _ENGINE[0]
+
+
+def close_server_engine() -> None:
+    """Shut the server's worker pool down in order (the server is stopping); nothing if it never started."""
+    with _ENGINE_LOCK:
+        engines = list(_ENGINE)
+    for engine in engines:
+        engine.close()
 
 
 def in_server_session() -> bool:
