@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import runpy
 import threading
 import time
@@ -497,3 +499,23 @@ def test_learn_page_stopped_on_data_simulates_the_law_it_keeps(fput_file):
     assert page.curves.sweep == kept and page.curves.index == 9
     assert page.bar.status.object.endswith("kept. Then trajectory 10 simulated.")
     assert len(page.simulated_source.data["x"]) == 201 and not page.download.disabled
+
+
+def test_a_write_to_a_closed_tab_is_not_logged_as_an_error_but_other_task_errors_are(caplog):
+    from tornado.websocket import WebSocketClosedError
+
+    from explorer.views.worker import ignore_closed_websockets
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        ignore_closed_websockets()
+        handler = loop.get_exception_handler()
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            handler(loop, {"message": "Task exception was never retrieved", "exception": WebSocketClosedError()})
+            assert not caplog.records
+            handler(loop, {"message": "Task exception was never retrieved", "exception": ValueError("real")})
+            assert [r.levelno for r in caplog.records] == [logging.ERROR]
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()

@@ -14,7 +14,7 @@ from explorer.views.gauge import GaugePage
 from explorer.views.learn import LearnPage
 from explorer.views.session import SessionState
 from explorer.views.sparsity import SparsityPage
-from explorer.views.worker import in_server_session, server_engine
+from explorer.views.worker import ignore_closed_websockets, in_server_session, server_engine
 
 __all__ = ["Dashboard", "dashboard", "page_view", "build_pages", "PAGES"]
 
@@ -84,6 +84,7 @@ def pool_indicator() -> pn.Row:
                  css_classes=["pool-starting"])
     if not in_server_session():
         return row
+    ignore_closed_websockets()
     engine = server_engine()
     row.visible = not engine.ready.is_set()
     if row.visible:

@@ -26,6 +26,7 @@ only after its unused-session lifetime, 15 s by default, and then the session-en
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -36,6 +37,8 @@ from functools import partial, wraps
 import panel as pn
 from panel.io.state import set_curdoc
 from tornado.ioloop import IOLoop
+from tornado.iostream import StreamClosedError
+from tornado.websocket import WebSocketClosedError
 
 from explorer.engine import DaskEngine, RunHandle, ThreadEngine
 from explorer.resources import ResourceError, check_memory
@@ -76,6 +79,31 @@ def server_engine() -> DaskEngine:
             options = {"scheduler": os.environ.get("EXPLORER_SCHEDULER") or None, **_ENGINE_OPTIONS}
             _ENGINE.append(DaskEngine(**options))
         return _ENGINE[0]
+
+
+def ignore_closed_websockets() -> None:
+    """Make the server's event loop ignore writes that failed because a browser tab had just closed.
+
+    Panel writes some patches to a session's websocket without awaiting them; when the tab closes at that moment,
+    the write fails with ``WebSocketClosedError`` inside a task nobody awaits, and asyncio logs "Task exception was
+    never retrieved" at ERROR level for an everyday event. Every other unhandled exception still goes to the
+    loop's default handler. Installed once per event loop, by the first page a loop serves.
+    """
+    loop = asyncio.get_event_loop()
+    if getattr(loop, "_explorer_quiet_websockets", False):
+        return
+    previous = loop.get_exception_handler()
+
+    def handler(event_loop, context):
+        if isinstance(context.get("exception"), WebSocketClosedError | StreamClosedError):
+            return
+        if previous is None:
+            event_loop.default_exception_handler(context)
+        else:
+            previous(event_loop, context)
+
+    loop.set_exception_handler(handler)
+    loop._explorer_quiet_websockets = True
 
 
 def close_server_engine() -> None:
