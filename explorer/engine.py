@@ -252,20 +252,21 @@ class DaskEngine:
         launch, update = [], []
         with self._lock:
             if self.ready.is_set():
-                self._waiting = [(h, p) for h, p in self._waiting if not self._abandoned(h)]
+                self._waiting = [(h, p) for h, p in self._waiting if not self._drop_stopped(h)]
                 while self._waiting and (self.startup_error is not None or self._running < self.slots):
                     launch.append(self._waiting.pop(0))
                     self._running += self.startup_error is None
             update = [(handle, index) for index, (handle, _) in enumerate(self._waiting)]
         for handle, produce in launch:
-            handle.ahead = None
+            handle._queued(None)
             threading.Thread(target=self._pump, args=(handle, produce), daemon=True, name="explorer-run").start()
         for handle, index in update:
             if handle.ahead != index:
                 handle._queued(index)
 
     @staticmethod
-    def _abandoned(handle: RunHandle) -> bool:
+    def _drop_stopped(handle: RunHandle) -> bool:
+        """End a queued run whose stop was requested (True: take it out of the queue)."""
         if handle.stop_requested:
             handle._end(None)
             return True

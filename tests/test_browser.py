@@ -10,6 +10,7 @@ pool of Dask worker processes (:func:`explorer.views.worker.server_engine`). Scr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -320,20 +321,33 @@ def test_closing_the_tab_stops_the_work(browser, server):
         time.sleep(0.2)
 
 
-def test_panel_serve_directory_app(browser, tmp_path):
+@contextlib.contextmanager
+def served_apps(tmp_path, log_name: str, *app_args: str, env: dict | None = None):
+    """``panel serve apps/`` (README's command) on a free loopback port; yields its URL. On exit the server is
+    stopped, its log is kept in ``tests/artifacts/log_name`` and must hold no traceback."""
     port = free_port()
     log = tmp_path / "serve.log"
     panel = Path(sys.executable).with_name("panel")
+    command = [str(panel), "serve", "apps/", "--port", str(port), "--address", "127.0.0.1",
+               "--allow-websocket-origin", f"127.0.0.1:{port}", *(["--args", *app_args] if app_args else [])]
     with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(panel), "serve", "apps/", "--port", str(port), "--address", "127.0.0.1",
-             "--allow-websocket-origin", f"127.0.0.1:{port}"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    text = log.read_text()
+    (ARTIFACTS / log_name).write_text(text)
+    assert "Traceback" not in text, text[-4000:]
+
+
+def test_panel_serve_directory_app(browser, tmp_path):
+    with served_apps(tmp_path, "panel-serve.log") as url:
         context = browser.new_context(viewport=VIEWPORT)
         tab = context.new_page()
-        open_app(tab, f"http://127.0.0.1:{port}/apps")
+        open_app(tab, f"{url}/apps")
         for title in ("Learn", *(title for title, _ in DASHBOARD_TABS)):
             assert tab_header(tab, title).count() == 1
         set_input(tab, "Sweeps (limit)", 500)
@@ -354,12 +368,6 @@ def test_panel_serve_directory_app(browser, tmp_path):
             screenshot(tab, f"dashboard-{title.split()[0].lower()}")
         assert_no_traceback(tab)
         context.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    text = log.read_text()
-    (ARTIFACTS / "panel-serve.log").write_text(text)
-    assert "Traceback" not in text, text[-4000:]
 
 
 def field_error(tab, label: str):
@@ -460,22 +468,12 @@ def test_panel_serve_with_a_registered_law_uploads_and_no_outside_requests(brows
     term = tmp_path / "heisenberg_term.npy"
     pauli = [np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.array([[1, 0], [0, -1]])]
     np.save(term, sum(np.kron(s, s) for s in pauli).real.astype(np.float64))
-    port = free_port()
-    log = tmp_path / "serve.log"
-    panel = Path(sys.executable).with_name("panel")
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(panel), "serve", "apps/", "--port", str(port), "--address", "127.0.0.1",
-             "--allow-websocket-origin", f"127.0.0.1:{port}", "--args", "--law", "userlaw:law"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
-        )
-    try:
-        wait_for_port(port)
+    with served_apps(tmp_path, "panel-serve-law.log", "--law", "userlaw:law", env=env) as url:
         context = browser.new_context(viewport=VIEWPORT)
         tab = context.new_page()
         outside = outside_requests(tab)
-        open_app(tab, f"http://127.0.0.1:{port}/apps")
+        open_app(tab, f"{url}/apps")
         box = tab.locator(".bk-input-group", has_text="System").locator("input").first
         box.fill("userlaw:law")
         box.press("Enter")
@@ -511,12 +509,6 @@ def test_panel_serve_with_a_registered_law_uploads_and_no_outside_requests(brows
         assert_no_traceback(tab)
         context.close()
         assert not outside, f"requests to other hosts: {outside}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    text = log.read_text()
-    (ARTIFACTS / "panel-serve-law.log").write_text(text)
-    assert "Traceback" not in text, text[-4000:]
 
 
 def test_learn_from_an_uploaded_file_draws_a_trajectory_and_downloads_the_law(page, server, tmp_path):

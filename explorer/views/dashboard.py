@@ -84,7 +84,6 @@ def pool_indicator() -> pn.Row:
                  css_classes=["pool-starting"])
     if not in_server_session():
         return row
-    ignore_closed_websockets()
     engine = server_engine()
     row.visible = not engine.ready.is_set()
     if row.visible:
@@ -97,12 +96,19 @@ def pool_indicator() -> pn.Row:
     return row
 
 
+def _quiet_server_loop() -> None:
+    if in_server_session():
+        ignore_closed_websockets()
+
+
 def dashboard() -> pn.Column:
     """A new dashboard (one per browser session); the first one of a process starts the shared worker pool."""
+    _quiet_server_loop()
     return pn.Column(pool_indicator(), *Dashboard().panel.objects, sizing_mode="stretch_width")
 
 
 def page_view(name: str) -> pn.Column:
     """One page on its own, with the dashboard's header (the first page of a process starts the worker pool)."""
+    _quiet_server_loop()
     page = PAGES[name](SessionState())
     return pn.Column(pool_indicator(), _header(f"{TITLE}: {page.title}"), page.panel, sizing_mode="stretch_width")

@@ -21,13 +21,14 @@ import panel as pn
 import param
 
 from explorer.groundstate.model import GroundStateModel
-from explorer.groundstate.study import REFERENCES, at_resolution
-from explorer.streams.epsnet import (
+from explorer.groundstate.study import (
+    REFERENCES,
     NetFailure,
     NetResult,
     Reference,
     SiteStep,
-    epsnet_updates,
+    at_resolution,
+    net_study,
 )
 from explorer.views.controls import (
     SEED_END,
@@ -215,7 +216,7 @@ class EpsnetPage(JobOwner):
         self.bar.running(True)
         self.running_text = "Computing the references (exact, DMRG, product state) ..."
         self.bar.say(self.running_text)
-        self.job = Job(partial(epsnet_updates, model, resolutions), self._consume, self._finish, self._queued).start()
+        self.job = Job(partial(net_study, model, resolutions), self._consume, self._finish, self._queued).start()
 
     def _reset(self, resolutions: list) -> None:
         self.resolutions, self.results, self.references = resolutions, [], {}
