@@ -10,11 +10,13 @@ drains (:meth:`RunHandle.drain`) whenever the engine calls the ``notify`` callba
   event loop (and the websockets of every session) never waits for a computation to release the GIL. Items travel
   through a ``distributed.Queue``, read by one blocking thread per run on the server (a stop request and the end
   of the task post their own messages into it, so the thread never polls). A stop request is also a
-  ``distributed.Event`` that the task checks between items, and a task that has not ended :data:`STOP_GRACE`
-  seconds later has its worker process replaced (a learner inside
-  a long sweep, or a DP site, does not yield). Runs beyond the pool's size wait in a FIFO queue, and
-  :attr:`RunHandle.ahead` says how many runs are before them.
-* :class:`ThreadEngine` -- a daemon thread per run in the calling process, for notebooks and unit tests.
+  ``distributed.Event``, relayed in the worker to the stop flag the computation checks between its small steps
+  (:mod:`explorer.cancellation`: a local ALS problem, a DP chunk), so a stopped run ends within milliseconds even
+  inside a d = 1000 sweep. A task that has still not ended :data:`STOP_GRACE` seconds later (it runs code that
+  never checks, e.g. a user's law or an exact diagonalisation) has its worker process replaced. Runs beyond the
+  pool's size wait in a FIFO queue, and :attr:`RunHandle.ahead` says how many runs are before them.
+* :class:`ThreadEngine` -- a daemon thread per run in the calling process, for notebooks and unit tests; it runs
+  the generator under the handle's stop flag too.
 
 Nothing here imports Panel: the views wrap a handle in :class:`explorer.views.worker.Job`.
 """
@@ -31,12 +33,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from functools import partial
 
+from explorer.cancellation import Cancelled, stoppable
+
 __all__ = ["RunHandle", "ThreadEngine", "DaskEngine", "STOP_GRACE", "stream_to_queue"]
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 0.5
-"""Seconds a stopped task gets to reach its next item before its worker process is replaced."""
+"""Seconds a stopped task gets to end (it checks its stop flag between small steps) before its worker process is
+replaced."""
+
+RELAY_WAIT = 0.2
+"""Seconds a worker waits on a run's stop event per call (the relay thread ends this long after its task)."""
 
 
 
@@ -115,12 +123,15 @@ class ThreadEngine:
     def _run(produce: Callable[[], Iterator], handle: RunHandle) -> None:
         error = None
         try:
-            for item in produce():
-                if handle.stop_requested:
-                    break
-                handle._put(item)
-                if handle.stop_requested:
-                    break
+            with stoppable(handle._stop):
+                for item in produce():
+                    if handle.stop_requested:
+                        break
+                    handle._put(item)
+                    if handle.stop_requested:
+                        break
+        except Cancelled:
+            pass
         except Exception as exc:
             error = exc
         handle._end(error)
@@ -139,21 +150,40 @@ def stream_to_queue(produce: Callable[[], Iterator], queue_name: str, stop_name:
     """The task a Dask worker runs: every item of ``produce()`` into the queue, until the end or a stop request.
 
     Messages are pairs ``(kind, payload)``: ``("worker", address)`` first, then ``("item", item)`` per item, and
-    finally ``("end", None)`` or ``("error", exception)``.
+    finally ``("end", None)`` or ``("error", exception)``. The stop request (the ``distributed.Event`` ``stop_name``)
+    is relayed to a local stop flag (:func:`_relay_stop`) under which the generator runs, so the computation
+    itself ends at its next small step (:mod:`explorer.cancellation`), not only between items.
     """
-    from distributed import Event, Queue, get_worker
+    from distributed import Queue, get_worker
 
-    channel, stop = Queue(queue_name), Event(stop_name)
+    channel, flag, finished = Queue(queue_name), threading.Event(), threading.Event()
     channel.put(("worker", get_worker().address))
+    threading.Thread(target=_relay_stop, args=(stop_name, flag, finished), daemon=True, name="explorer-stop").start()
     try:
-        for item in produce():
-            channel.put(("item", item))
-            if stop.is_set():
-                break
+        with stoppable(flag):
+            for item in produce():
+                channel.put(("item", item))
+                if flag.is_set():
+                    break
+    except Cancelled:
+        pass
     except Exception as exc:
         channel.put(("error", _portable(exc)))
         return
+    finally:
+        finished.set()
     channel.put(("end", None))
+
+
+def _relay_stop(stop_name: str, flag: threading.Event, finished: threading.Event) -> None:
+    """Set ``flag`` once the Dask event ``stop_name`` is set; return when the task has ``finished``."""
+    from distributed import Event
+
+    stop = Event(stop_name)
+    while not finished.is_set():
+        if stop.wait(timeout=RELAY_WAIT):
+            flag.set()
+            return
 
 
 def _warm_up() -> int:

@@ -6,13 +6,19 @@ import itertools
 import logging
 import math
 import os
+import sys
 import time
 from functools import partial
 
+import cloudpickle
 import pytest
 
+from explorer import engine as engine_module
+from explorer.cancellation import check
 from explorer.engine import DaskEngine, ThreadEngine
 from explorer.resources import ResourceError, check_memory, learning_bytes
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
 def counting(n: int):
@@ -81,6 +87,31 @@ def test_dask_engine_queues_runs_beyond_its_workers_and_stops_a_busy_worker(engi
     assert busy.error is None
     assert drain_until_done(waiting) == [0, 1, 2]
     assert waiting.ahead is None
+
+
+def stubborn():
+    """The worker's pid, then a step that never ends by itself but checks its stop flag."""
+    yield os.getpid()
+    while True:
+        check()
+        time.sleep(0.005)
+
+
+def test_dask_engine_stops_a_step_in_its_worker_without_replacing_the_process(engine, monkeypatch):
+    """The stop reaches the computation itself (:mod:`explorer.cancellation`): the task ends on its own, so the
+    worker process is not replaced, however long the engine would wait before replacing it."""
+    monkeypatch.setattr(engine_module, "STOP_GRACE", 120.0)
+    handle = engine.start(stubborn)
+    deadline = time.monotonic() + 120
+    while handle.items.empty():
+        assert time.monotonic() < deadline, "the run never started"
+        time.sleep(0.02)
+    handle.stop()
+    assert handle.join(60), "the step never saw its stop flag"
+    assert handle.error is None
+    pid = handle.drain()[0]
+    again = engine.start(partial(itertools.starmap, os.getpid, [()]))
+    assert drain_until_done(again) == [pid]
 
 
 def test_dask_engine_drops_a_queued_run_that_was_stopped(engine):

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse.linalg as spla
 
+from explorer.cancellation import check
 from explorer.progress import run_to_end
 
 from .hamiltonians import ChainHamiltonian
@@ -228,6 +229,7 @@ class DMRG:
         val, worst = 0.0, 0.0
         span = n - 1 if self.two_site else n
         for k in range(span):
+            check()
             if self.two_site:
                 val, disc = self._two_site_update(tensors, left, right, k, True)
                 worst = max(worst, disc)
@@ -236,6 +238,7 @@ class DMRG:
             if k < n - 1:
                 left[k + 1] = _grow_left(left[k], tensors[k], self.mpo[k])
         for k in range(span - 1, -1, -1):
+            check()
             if self.two_site:
                 val, disc = self._two_site_update(tensors, left, right, k, False)
                 worst = max(worst, disc)

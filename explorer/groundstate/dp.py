@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
+from explorer.cancellation import check
 from explorer.progress import run_to_end
 
 from . import nets
@@ -343,6 +344,7 @@ class EpsilonNetDP:
         best, arg = np.empty(cols.size), np.empty(cols.size, dtype=np.int64)
         step = max(1, CHUNK // max(cand.size, 1))
         for lo in range(0, cols.size, step):
+            check()
             block = (
                 table[:, lo : lo + step] if table is not None else left[cand] @ right[cols[lo : lo + step]].T
             )
@@ -474,6 +476,7 @@ def stitch_links(pairs: nets.PairNet, schmidt: np.ndarray, eta: float) -> list:
     tree = cKDTree(diag)
     out = []
     for lam in schmidt:
+        check()
         cand = np.asarray(tree.query_ball_point(lam**2, r=eta * (1 + 1e-12), p=1), dtype=np.int64)
         if cand.size:
             dist = nets.trace_norm_distance(pairs.gram[cand], np.broadcast_to(lam, (cand.size, lam.size)))

@@ -8,6 +8,8 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse.linalg as spla
 
+from explorer.cancellation import check
+
 from .hamiltonians import ChainHamiltonian
 
 DENSE_LIMIT = 256
@@ -42,8 +44,18 @@ def ground_state(ham: ChainHamiltonian, seed: int = 0) -> tuple[float, np.ndarra
     if matrix.count_nonzero() == np.count_nonzero(matrix.diagonal()):
         return _diagonal_ground_state(matrix.diagonal().real)
     v0 = np.random.default_rng(seed).standard_normal(total)
-    vals, vecs = spla.eigsh(matrix, k=1, which="SA", v0=v0, tol=1e-12)
+    vals, vecs = spla.eigsh(_stoppable_operator(matrix), k=1, which="SA", v0=v0, tol=1e-12)
     return float(vals[0]), vecs[:, 0] / np.linalg.norm(vecs[:, 0])
+
+
+def _stoppable_operator(matrix) -> spla.LinearOperator:
+    """``matrix`` as an operator that checks the stop flag before every product (:mod:`explorer.cancellation`)."""
+
+    def product(v: np.ndarray) -> np.ndarray:
+        check()
+        return matrix @ v
+
+    return spla.LinearOperator(matrix.shape, matvec=product, dtype=matrix.dtype)
 
 
 def _diagonal_ground_state(diagonal: np.ndarray) -> tuple[float, np.ndarray]:

@@ -33,6 +33,7 @@ from threading import Condition
 
 import numpy as np
 
+from explorer.cancellation import check, current_flag
 from explorer.learning.local import Common, Single, Sums, solve_core, solve_gauge
 from explorer.learning.selection import LEFT_TYPE, right_type, window
 from explorer.tt.blocksparse import block_qr
@@ -96,6 +97,7 @@ def _far_side(chain: Chain) -> _FarSide:
         suffix[m] = apply_right(cores[(m, rtype)], feats[m], suffix[m + 1])
     window_right, start_right = {}, {}
     for e in range(d):
+        check()
         modes = window(d, lint, e)
         v = suffix[modes.stop]
         for m in reversed(modes):
@@ -210,6 +212,7 @@ class _RightSweep:
     def __init__(self, chain: Chain, gauge: bool, ridge: float, far: _FarSide | None, pool=None, threads=1):
         self.chain, self.gauge, self.ridge = chain, gauge, ridge
         self.pool, self.threads = pool, threads
+        self.stop_flag = current_flag()
         self.far = _far_side(chain) if far is None else far
         self.prefix = _constant(chain.left_vec, chain.features.shape[2])
         self.window_left: dict = {}
@@ -265,6 +268,7 @@ class _RightSweep:
             raise
 
     def _solve(self, key, left, right) -> None:
+        check(self.stop_flag)
         m, chain = key[0], self.chain
         chain.cores[key] = solve_core(left, chain.features[m], right, chain.masks[m], chain.cores[key], self.ridge)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from explorer.cancellation import check
 from explorer.dictionaries import Dictionary
 from explorer.learning.equations import equations
 from explorer.learning.selection import LEFT_TYPE, right_type, selection_table, window
@@ -96,6 +97,7 @@ class SelfSimilarLaw:
         n = features.shape[0]
         out = np.empty((n, self.modes))
         for start in range(0, n, EVALUATION_BLOCK):
+            check()
             block = features[start : start + EVALUATION_BLOCK]
             out[start : start + block.shape[0]] = self._evaluate_block(
                 np.ascontiguousarray(block.transpose(1, 2, 0))
