@@ -5,11 +5,12 @@ executes it away from the caller's thread and hands its items back through a :cl
 drains (:meth:`RunHandle.drain`) whenever the engine calls the ``notify`` callback it was given.
 
 * :class:`DaskEngine` -- what a dashboard server uses: a ``dask.distributed`` ``LocalCluster`` of single-threaded
-  worker processes (one per core, each with a memory limit; the nanny replaces a worker that exceeds it) bound to
-  127.0.0.1, or an existing cluster given by its scheduler address. The server process only moves reports, so its
-  event loop (and the websockets of every session) never waits for a computation to release the GIL. Items travel
-  through a ``distributed.Queue``, read by one blocking thread per run on the server (a stop request and the end
-  of the task post their own messages into it, so the thread never polls). A stop request is also a
+  worker processes (one per core, each with a memory limit; the nanny replaces a worker that exceeds it; at a lower
+  CPU priority than the server, :data:`WORKER_NICENESS`) bound to 127.0.0.1, or an existing cluster given by its
+  scheduler address. The server process only moves reports, so its event loop (and the websockets of every
+  session) never waits for a computation to release the GIL. Items travel through a ``distributed.Queue``, read
+  by one blocking thread per run on the server (a stop request and the end of the task post their own messages
+  into it, so the thread never polls). A stop request is also a
   ``distributed.Event``, relayed in the worker to the stop flag the computation checks between its small steps
   (:mod:`explorer.cancellation`: a local ALS problem, a DP chunk), so a stopped run ends within milliseconds even
   inside a d = 1000 sweep. A task that has still not ended :data:`STOP_GRACE` seconds later (it runs code that
@@ -43,8 +44,18 @@ STOP_GRACE = 0.5
 """Seconds a stopped task gets to end (it checks its stop flag between small steps) before its worker process is
 replaced."""
 
-RELAY_WAIT = 0.2
-"""Seconds a worker waits on a run's stop event per call (the relay thread ends this long after its task)."""
+WORKER_NICENESS = 5
+"""Niceness of the LocalCluster's processes, relative to the server (CPU weight about a third of the server's).
+
+The server's event loop, and a browser on the same machine, then get the CPU first when they wake up, so controls
+answer while every core computes (benchmarks/RESULTS_dashboard.md: a control's answer with two d = 1000 runs, median
+0.20 s at niceness 0, 0.15 s at 5). Niceness 10 (a tenth of the weight) starved the pool beside outside load."""
+
+WORKER_WAIT = 2.0
+"""Seconds to wait for the first message of a task cancelled before its reader saw where it runs."""
+
+RELAY_POLL = 0.1
+"""Seconds between a worker's looks at the stop event of the run it executes."""
 
 
 
@@ -141,7 +152,7 @@ def _portable(exc: BaseException) -> BaseException:
     """``exc`` if it survives pickling (the way Dask ships it to the server), else a RuntimeError with its text."""
     try:
         pickle.loads(pickle.dumps(exc))
-    except Exception:
+    except OSError:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
     return exc
 
@@ -176,14 +187,22 @@ def stream_to_queue(produce: Callable[[], Iterator], queue_name: str, stop_name:
 
 
 def _relay_stop(stop_name: str, flag: threading.Event, finished: threading.Event) -> None:
-    """Set ``flag`` once the Dask event ``stop_name`` is set; return when the task has ``finished``."""
+    """Set ``flag`` once the Dask event ``stop_name`` is set; return when the task has ``finished``, or when the
+    worker's connection closes (its process is being replaced).
+
+    It asks every :data:`RELAY_POLL` seconds instead of waiting on the event: a wait still pending on the scheduler
+    when a worker process is replaced gets logged there as an error.
+    """
     from distributed import Event
 
     stop = Event(stop_name)
-    while not finished.is_set():
-        if stop.wait(timeout=RELAY_WAIT):
-            flag.set()
-            return
+    try:
+        while not finished.wait(RELAY_POLL):
+            if stop.is_set():
+                flag.set()
+                return
+    except OSError:
+        return
 
 
 def _warm_up() -> int:
@@ -208,14 +227,18 @@ class DaskEngine:
     warm_up : bool
         Load (on the first run after an install: compile) the learner's kernels in every worker before the first
         run, so no run pays for compiling.
+    niceness : int
+        Niceness of the LocalCluster's worker processes above their nanny's (:data:`WORKER_NICENESS`, through
+        :class:`explorer.worker_priority.LowerPriority`). Not applied to an existing cluster.
 
     The cluster starts in a background thread, so building the first page never waits for it; runs submitted
     before it is ready wait (``ahead`` counts them).
     """
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None, memory_limit="auto",
-                 warm_up: bool = True):
+                 warm_up: bool = True, niceness: int = WORKER_NICENESS):
         self.scheduler = scheduler
+        self.niceness = niceness
         self.warm_up = warm_up
         self.workers = workers or len(os.sched_getaffinity(0))
         self.memory_limit = memory_limit
@@ -249,11 +272,15 @@ class DaskEngine:
     def _open_client(self):
         from distributed import Client, LocalCluster
 
+        from explorer.worker_priority import LowerPriority
+
         if self.scheduler:
             return Client(self.scheduler)
         self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                      host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit=self.memory_limit)
-        return Client(self._cluster)
+        client = Client(self._cluster)
+        client.register_plugin(LowerPriority(self.niceness))
+        return client
 
     @property
     def active(self) -> int:
@@ -338,7 +365,10 @@ class DaskEngine:
                 elif kind == "item":
                     handle._put(payload)
                 elif kind == "stop":
-                    return None, not _halted(future, stop)
+                    if _halted(future, stop):
+                        return None, False
+                    handle.worker = handle.worker or _worker_of(channel)
+                    return None, True
                 elif kind == "ended":
                     return _lost(future), False
                 else:
@@ -365,6 +395,20 @@ def _halted(future, stop) -> bool:
         return True
     future.cancel()
     return False
+
+
+def _worker_of(channel, timeout: float = WORKER_WAIT) -> str:
+    """The worker a cancelled task was running on, from its first message (a stop can come before the reader has
+    seen it); "" if the task never started."""
+    end = time.monotonic() + timeout
+    while (left := end - time.monotonic()) > 0:
+        try:
+            kind, payload = channel.get(timeout=left)
+        except TimeoutError:
+            return ""
+        if kind == "worker":
+            return payload
+    return ""
 
 
 def _post(channel, message) -> None:

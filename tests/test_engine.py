@@ -136,3 +136,11 @@ def test_memory_check_refuses_a_run_that_cannot_fit_and_names_it():
     with pytest.raises(ResourceError, match=r"d = 10 .* needs about 1[45]\d\.\d GB of memory, more than the 12\.0 GB"):
         check_memory(estimate, 12 * 2**30, "d = 10 modes x N = 10,000,000 samples")
     check_memory(learning_bytes(modes=10, samples=500, test_samples=2000), 12 * 2**30, "small")
+
+
+def test_local_cluster_workers_run_at_a_lower_priority_than_the_server(engine):
+    """Every thread of a worker process, the one running tasks included, is niced by :data:`WORKER_NICENESS`."""
+    from explorer.engine import WORKER_NICENESS
+
+    handle = engine.start(partial(itertools.starmap, os.nice, [(0,)]))
+    assert drain_until_done(handle) == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)]
