@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,8 @@ from explorer.systems import SYSTEMS
 from explorer.views import server_options
 from explorer.views.controls import RunBar, choice_input, float_input, int_input, param_controls
 from explorer.views.epsnet import EpsnetPage, read_term
+
+APPS = Path(__file__).resolve().parents[1] / "apps"
 
 
 def _fields(controls):
@@ -100,3 +103,22 @@ def test_uploaded_term_is_read_without_pickle_and_checked():
     assert page.model.model == "custom" and "Using **heisenberg.npy**" in page.upload.note.object
     assert page.model.validate().n == 4
     assert page.model.reference(page.model.validate()) == pytest.approx(-3 - 2 * np.sqrt(3))
+
+
+def test_server_start_applies_the_options_before_it_starts_the_pool(monkeypatch):
+    """``panel serve apps/ --args --scheduler ...``: the pool that starts with the server is the one asked for."""
+    from bokeh.application.handlers.server_lifecycle import ServerLifecycleHandler
+
+    from explorer.views import worker
+
+    monkeypatch.setattr(server_options, "_LAWS", [])
+    monkeypatch.setattr(server_options, "_APPLIED", [])
+    monkeypatch.setattr(worker, "_ENGINE_OPTIONS", {})
+    monkeypatch.setattr(worker, "_ENGINE", [])
+    started = []
+    monkeypatch.setattr(worker, "DaskEngine", lambda **options: started.append(options) or "pool")
+    hooks = ServerLifecycleHandler(filename=str(APPS / "server_lifecycle.py"),
+                                   argv=["--scheduler", "tcp://127.0.0.1:8786", "--law", "numpy:negative"])
+    hooks.on_server_loaded(None)
+    assert started == [{"scheduler": "tcp://127.0.0.1:8786", "workers": None, "memory_limit": "auto"}]
+    assert server_options.registered_laws() == ["numpy:negative"]

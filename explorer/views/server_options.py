@@ -8,7 +8,9 @@
     environment variable ``EXPLORER_SCHEDULER`` does the same when this option is absent).
 
 Bokeh runs each app script once per browser session with ``sys.argv`` set to the script and these arguments;
-:func:`apply_server_options` acts on the first call of a process only.
+:func:`apply_server_options` acts on the first call of a process only. ``panel serve apps/`` makes that call when the
+server starts (``apps/server_lifecycle.py``), before its worker pool starts; a single page served on its own makes
+it when its first session opens.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ def parse_server_args(argv: list[str]) -> argparse.Namespace:
 
 
 def register_law(spec: str) -> None:
-    """Offer the user law ``spec`` (``MODULE:CALLABLE``, imported now so that a typo fails when the first page opens,
-    not when a user runs it)."""
+    """Offer the user law ``spec`` (``MODULE:CALLABLE``, imported now so that a typo fails when the server starts,
+    ``apps/server_lifecycle.py``, not when a user runs it)."""
     load_callable(spec)
     with _LOCK:
         if spec not in _LAWS:
