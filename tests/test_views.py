@@ -519,3 +519,12 @@ def test_a_write_to_a_closed_tab_is_not_logged_as_an_error_but_other_task_errors
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_learn_status_says_how_long_the_sweeps_left_take_at_the_pace_so_far():
+    from explorer.views.learn import time_left
+
+    assert time_left({"sweep": 2, "elapsed": 4.0}, 10) == " (at most ~16 s more)"
+    assert time_left({"sweep": 2, "elapsed": 4.0}, 500) == " (at most ~17 min more)"
+    assert time_left({"sweep": 1, "elapsed": 30.0}, 500) == " (at most ~4.2 h more)"
+    assert time_left({"sweep": 10, "elapsed": 4.0}, 10) == ""

@@ -67,6 +67,15 @@ MEASURED_DERIVATIVE = "measured, else fd6"
 """Derivative choice: the file's xdot/xddot when present, else the default estimator."""
 
 
+def time_left(report: dict, sweep_limit: int) -> str:
+    """`` (at most ~T more)``: the sweeps left to the limit at the mean pace so far ("" at the limit)."""
+    left = (sweep_limit - report["sweep"]) * report["elapsed"] / report["sweep"]
+    if left <= 0:
+        return ""
+    text = f"{left:.0f} s" if left < 120 else f"{left / 60:.0f} min" if left < 7200 else f"{left / 3600:.1f} h"
+    return f" (at most ~{text} more)"
+
+
 class LearnPage(JobOwner):
     """Controls, live charts and the run logic of the Learn page.
 
@@ -226,7 +235,8 @@ class LearnPage(JobOwner):
         test = report["test_residuum"]
         test_text = "" if test is None else f" · test {test:.2e}"
         return (f"**Sweeps done: {report['sweep']}** of at most {self._sweep_limit} · "
-                f"train {report['train_residuum']:.2e}{test_text} · {report['elapsed']:.1f} s · {self._settings}")
+                f"train {report['train_residuum']:.2e}{test_text} · {report['elapsed']:.1f} s"
+                f"{time_left(report, self._sweep_limit)} · {self._settings}")
 
     def _finish(self, error, stopped: bool) -> None:
         self.bar.running(False)
