@@ -10,12 +10,12 @@ drains (:meth:`RunHandle.drain`) whenever the engine calls the ``notify`` callba
   scheduler address. The server process only moves reports, so its event loop (and the websockets of every
   session) never waits for a computation to release the GIL. Items travel through a ``distributed.Queue``, read
   by one blocking thread per run on the server (a stop request and the end of the task post their own messages
-  into it, so the thread never polls). A stop request is also a
-  ``distributed.Event``, relayed in the worker to the stop flag the computation checks between its small steps
-  (:mod:`explorer.cancellation`: a local ALS problem, a DP chunk), so a stopped run ends within milliseconds even
-  inside a d = 1000 sweep. A task that has still not ended :data:`STOP_GRACE` seconds later (it runs code that
-  never checks, e.g. a user's law or an exact diagonalisation) has its worker process replaced. Runs beyond the
-  pool's size wait in a FIFO queue, and :attr:`RunHandle.ahead` says how many runs are before them.
+  into it, so the thread never polls). A stop request is also a ``distributed.Event``, relayed in the worker to
+  the stop flag the computation checks between its small steps (:mod:`explorer.cancellation`: a local ALS
+  problem, a DP chunk), so a stopped run ends within a fraction of a second even inside a d = 1000 sweep. A task
+  that has still not ended :data:`STOP_GRACE` seconds later (it runs code that never checks, e.g. a user's law)
+  has its worker process replaced. Runs beyond the pool's size wait in a FIFO queue, and :attr:`RunHandle.ahead`
+  says how many runs are before them.
 * :class:`ThreadEngine` -- a daemon thread per run in the calling process, for notebooks and unit tests; it runs
   the generator under the handle's stop flag too.
 
@@ -152,7 +152,7 @@ def _portable(exc: BaseException) -> BaseException:
     """``exc`` if it survives pickling (the way Dask ships it to the server), else a RuntimeError with its text."""
     try:
         pickle.loads(pickle.dumps(exc))
-    except OSError:
+    except Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
     return exc
 

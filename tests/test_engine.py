@@ -144,3 +144,15 @@ def test_local_cluster_workers_run_at_a_lower_priority_than_the_server(engine):
 
     handle = engine.start(partial(itertools.starmap, os.nice, [(0,)]))
     assert drain_until_done(handle) == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)]
+
+
+def test_an_error_that_cannot_travel_reaches_the_page_as_its_text():
+    from explorer.engine import _portable
+
+    class Local(Exception):
+        """Defined in a function: pickle cannot find it again."""
+
+    travelled = _portable(Local("bad input"))
+    assert isinstance(travelled, RuntimeError) and str(travelled) == "Local: bad input"
+    plain = ValueError("bad input")
+    assert _portable(plain) is plain
