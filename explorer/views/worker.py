@@ -18,10 +18,11 @@ status that says "Finished" never arrives before the points it describes. (Witho
 change at once while Bokeh's own chart patches wait for the end of the callback: under load the status could
 lead its charts by seconds.)
 
-Stopping keeps what was delivered so far and ends the run in the engine (the worker process is replaced if the
-computation does not reach its next item in time). Closing the browser tab stops the job too: the watcher notices
-that the session has had no open connection for :data:`ORPHAN_GRACE_MS` (the server itself destroys such sessions
-only after its unused-session lifetime, 15 s by default, and then the session-end callback cancels the job).
+Stopping keeps what was delivered so far and ends the run in the engine: the computation sees its stop flag at its
+next small step (:mod:`explorer.cancellation`), and a worker process running code that never checks is replaced.
+Closing the browser tab stops the job too: the watcher notices that the session has had no open connection for
+:data:`ORPHAN_GRACE_MS` (the server itself destroys such sessions only after its unused-session lifetime, 15 s by
+default, and then the session-end callback cancels the job).
 """
 
 from __future__ import annotations
