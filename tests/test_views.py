@@ -155,6 +155,10 @@ def test_learn_page_run_fills_every_chart_and_publishes_the_law():
     assert np.nanmax(page.blocks.source.data["value"]) > 0
     assert session.law is page.law and "sweep 3" in session.law_label
     assert not page.bar.run_button.disabled and page.bar.stop_button.disabled
+    law = SelfSimilarLaw.from_bytes(page.download.callback().getvalue(), "law.npz")
+    assert law.order == 2 and law.provenance["source"]["system"]["system"] == "fput"
+    X = np.random.default_rng(0).uniform(-1, 1, (5, law.modes))
+    np.testing.assert_array_equal(law.predict(X), page.law.predict(X))
 
 
 def test_learn_page_stop_keeps_the_sweeps_done_so_far():

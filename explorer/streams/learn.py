@@ -16,7 +16,7 @@ import numpy as np
 
 from explorer.data import Differentiation, PairData, TrajectoryData, parse_data
 from explorer.learning.experiment import LearningExperiment
-from explorer.learning.from_data import data_problem
+from explorer.learning.from_data import attach_system, data_problem
 from explorer.learning.law import SelfSimilarLaw
 from explorer.learning.learner import Learner
 from explorer.learning.simulation import compare
@@ -77,13 +77,15 @@ def experiment_memory(experiment: LearningExperiment) -> tuple[int, str]:
 
 
 def learn_updates(experiment: LearningExperiment):
-    """Generator of :class:`LearnUpdate` (runs in the worker process: data, capacity bound, sweeps, predictions)."""
+    """Generator of :class:`LearnUpdate` (runs in the worker process: data, capacity bound, sweeps, predictions).
+    Each law carries its system's order and provenance, so it can be saved as a law file."""
     system = experiment.make_system()
     X = system.sample_states(SCATTER_STATES, rng=experiment.seed + 7)
     truth = system.target(X)
     bound = experiment.capacity_bound()
+    settings = experiment.learner.param.values()
     for report in experiment.iterate():
-        law = report.law
+        law = attach_system(report.law, system, settings)
         yield LearnUpdate(report.as_dict(), report.stop, law, law.predict(X), truth, bound)
 
 

@@ -160,8 +160,8 @@ class LearnPage(JobOwner):
         self.bar.guard(problem, learner, data, optimiser)
         advanced = pn.Card(data, optimiser, title="More settings", collapsed=True, sizing_mode="stretch_width")
         return pn.Column(
-            "### Problem", problem, self.data_card, "### Learner", learner, advanced, self.bar.panel, self.errors.pane,
-            width=SIDEBAR_WIDTH,
+            "### Problem", problem, self.data_card, "### Learner", learner, advanced, self.bar.panel, self.download,
+            self.errors.pane, width=SIDEBAR_WIDTH,
         )
 
     def _layout(self) -> pn.Row:
@@ -171,7 +171,7 @@ class LearnPage(JobOwner):
                 pn.Column(self.equation, self.scatter),
                 pn.Column(pn.Row(self.core_mode, self.core_type), self.blocks.figure),
             ),
-            pn.Column(pn.Row(self.trajectory, self.trajectory_mode, self.until, self.download),
+            pn.Column(pn.Row(self.trajectory, self.trajectory_mode, self.until),
                       self.trajectory_figure, visible=False),
         )
         self.trajectory_row = charts[-1]
@@ -333,8 +333,7 @@ class LearnPage(JobOwner):
         self.until = pn.widgets.FloatInput(label="Simulate until t", value=None, start=0.0, width=130,
                                            placeholder="whole trajectory")
         self.download = pn.widgets.FileDownload(callback=self._law_file, filename="law.npz", disabled=True,
-                                                label="Download the law", color="success", width=170,
-                                                align="end")
+                                                label="Download the law", color="success", width=170)
         self.trajectory_figure = make_figure("Trajectory: measured vs simulated", "t", "x_l")
         self.measured_source = self.trajectory_figure.line(
             [], [], color="#1f77b4", line_width=2, legend_label="measured").data_source
