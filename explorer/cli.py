@@ -18,6 +18,7 @@ import sys
 import threading
 
 from explorer import __version__
+from explorer.cancellation import stoppable
 from explorer.commands.checks import INTERRUPT, interrupted
 
 COMMANDS = ("systems", "learn", "simulate", "equations", "groundstate", "reproduce")
@@ -60,13 +61,14 @@ def _error(command: str, err: BaseException) -> str:
 
 def main(argv=None) -> int:
     """Run one command; returns its exit code (0 ok, 1 some points failed, 2 bad input, 130 interrupted)."""
-    INTERRUPT.raised = False
+    INTERRUPT.reset()
     previous = signal.signal(signal.SIGINT, INTERRUPT) if _main_thread() else None
     command = "explorer"
     try:
         args = build_parser().parse_args(argv)
         command = f"explorer {args.command}"
-        return int(args.run(args) or 0)
+        with stoppable(INTERRUPT.stop):
+            return int(args.run(args) or 0)
     except BaseException as err:
         if interrupted(err):
             note = f"; {err}" if isinstance(err, KeyboardInterrupt) and str(err) else ""

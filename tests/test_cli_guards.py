@@ -110,8 +110,8 @@ def test_second_run_on_one_folder_is_refused(tmp_path):
 
 def _interrupt_once(delay: float, after_first_sweep: bool, save: Path) -> tuple[int, str, float]:
     """SIGINT to a real ``explorer learn`` ``delay`` seconds after its start (or after its first sweep line)."""
-    command = [sys.executable, "-m", "explorer", "learn", "--modes", "8", "--samples", "400", "--test-samples",
-               "100", "--sweeps", "1000", "--stagnation", "0", "--threads", "2", "--save", str(save)]
+    command = [sys.executable, "-X", "faulthandler", "-m", "explorer", "learn", "--modes", "8", "--samples", "400",
+               "--test-samples", "100", "--sweeps", "1000", "--stagnation", "0", "--threads", "2", "--save", str(save)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if after_first_sweep:
         proc.stdout.readline()
@@ -121,9 +121,10 @@ def _interrupt_once(delay: float, after_first_sweep: bool, save: Path) -> tuple[
     try:
         out, err = proc.communicate(timeout=20)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise AssertionError(f"explorer learn hung after Ctrl-C at {delay:.2f} s") from None
+        proc.send_signal(signal.SIGABRT)
+        _, err = proc.communicate()
+        stacks = err[-4000:]
+        raise AssertionError(f"explorer learn hung after Ctrl-C at {delay:.2f} s; its threads:\n{stacks}") from None
     return proc.returncode, err, time.perf_counter() - sent
 
 
@@ -203,3 +204,26 @@ def test_ctrl_c_ends_reproduce_and_keeps_its_table(tmp_path):
     assert len(rows) >= 2  # the header and at least the first point
     with lock_folder(out):
         pass
+
+
+def test_an_interrupt_swallowed_where_it_lands_still_ends_learn(tmp_path, capsys, monkeypatch):
+    """Python drops an exception raised in a finaliser or a callback; the handler's stop flag ends the sweeps."""
+    from explorer.commands import checks
+    from explorer.learning import sweeps
+
+    original, calls = sweeps._sweep, []
+
+    def third_sweep_swallows_an_interrupt(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            checks.INTERRUPT.raised = True
+            checks.INTERRUPT.stop.set()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sweeps, "_sweep", third_sweep_swallows_an_interrupt)
+    save = tmp_path / "law.npz"
+    code = main(["learn", "--modes", "6", "--samples", "200", "--test-samples", "50", "--sweeps", "50",
+                 "--stagnation", "0", "--save", str(save)])
+    assert code == INTERRUPTED and len(calls) == 3
+    assert "interrupted; law of sweep 2 saved" in capsys.readouterr().err
+    assert save.exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from pathlib import Path
 
 from explorer.resources import check_memory
@@ -36,15 +37,24 @@ class InterruptFlag:
 
     Later signals are ignored, so the clean-up of the first one (saving the last law, closing a cluster) is not cut
     short; ``raised`` lets a command tell an error caused by the interrupt (numba's ``SystemError`` when the signal
-    lands in a compiled kernel) from a real one.
+    lands in a compiled kernel) from a real one. The handler also sets :attr:`stop`, the stop flag the command runs
+    under (:mod:`explorer.cancellation`): should the KeyboardInterrupt be swallowed where it lands (Python ignores
+    an exception raised in a finaliser or a callback), the computation still ends at its next small step.
     """
 
     def __init__(self):
         self.raised = False
+        self.stop = threading.Event()
+
+    def reset(self) -> None:
+        """Forget an earlier interrupt (a new command starts)."""
+        self.raised = False
+        self.stop.clear()
 
     def __call__(self, signum, frame):
         if not self.raised:
             self.raised = True
+            self.stop.set()
             raise KeyboardInterrupt
 
 
