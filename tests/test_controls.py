@@ -122,3 +122,15 @@ def test_server_start_applies_the_options_before_it_starts_the_pool(monkeypatch)
     hooks.on_server_loaded(None)
     assert started == [{"scheduler": "tcp://127.0.0.1:8786", "workers": None, "memory_limit": "auto"}]
     assert server_options.registered_laws() == ["numpy:negative"]
+
+
+def test_gauge_page_offers_the_registered_laws_too(monkeypatch):
+    import panel as pn
+
+    from explorer.views.gauge import GaugePage
+
+    monkeypatch.setattr(server_options, "_LAWS", [])
+    server_options.register_law("numpy:negative")
+    page = GaugePage()
+    boxes = [w for w in page.panel.select(pn.widgets.Select) if w.name == "System"]
+    assert len(boxes) == 1 and boxes[0].options == [*sorted(SYSTEMS), "numpy:negative"]

@@ -16,7 +16,6 @@ import panel as pn
 from explorer.learning.experiment import LearningExperiment
 from explorer.streams.gauge import GaugeUpdate, paired_updates
 from explorer.streams.learn import default_experiment, experiment_memory
-from explorer.systems import SYSTEMS
 from explorer.views.controls import (
     SIDEBAR_WIDTH,
     WIDGET_WIDTH,
@@ -28,6 +27,7 @@ from explorer.views.controls import (
     select,
 )
 from explorer.views.plots import LineChart, MatrixMosaic
+from explorer.views.server_options import system_choices
 from explorer.views.session import SessionState
 from explorer.views.worker import Job, JobOwner, on_session_end, ui_callback
 
@@ -98,7 +98,7 @@ class GaugePage(JobOwner):
 
     def _layout(self) -> pn.Row:
         problem = param_controls(self.experiment, {
-            "system": {**select("System"), "options": sorted(SYSTEMS)},
+            "system": {**select("System"), "options": system_choices()},
             "modes": {"type": pn.widgets.IntSlider, "name": "d (modes)", "start": 3, "end": MAX_MODES,
                       "width": WIDGET_WIDTH},
             "samples": int_input("N (training samples)"), "noise": float_input("Noise σ", 0.001),
