@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 import numpy as np
 import pytest
@@ -86,7 +87,7 @@ def test_the_gauge_study_does_not_report_a_stop_as_a_failed_method():
 
 def test_a_dp_site_stops_between_its_chunks():
     ham = hamiltonians.tfim(6, 1.0)
-    make = lambda: EpsilonNetDP(ham, 2, net_size=300, eta=0.05, refine=0, seed=0)  # noqa: E731
+    make = partial(EpsilonNetDP, ham, 2, net_size=300, eta=0.05, refine=0, seed=0)
     whole = checks_made(lambda: make().solve())
     sites = 6
     assert whole > 2 * sites
